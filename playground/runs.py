@@ -1,0 +1,300 @@
+"""The process-wide run manager: the only owner of training threads.
+
+Pages submit configs and read snapshots; they never touch a trainer. Each run trains in its own
+background thread (torch releases the GIL in its kernels; measured in the README), at most
+`limits.max_concurrent` at once, the rest wait in a queue served fairly between owners. All
+shared state sits behind one lock and is read as copies. The store, when given, is written
+as the run goes: metric rows about once a second, each eval as it lands, the status at the end.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from .config import ConfigError, RunConfig, validate
+from .tasks import check_combination
+from .train import History
+
+STORE_FLUSH_S = 1.0  # how often metric rows go to the store: a crash loses at most this much
+
+
+class LimitError(ValueError):
+    """A run over a host's limit; the message names the limit."""
+
+
+@dataclass
+class Limits:
+    """What a host allows. The defaults are a laptop's (generous); hosted mode tightens them."""
+    max_steps: int = 100_000
+    max_batch_size: int = 1024
+    models: tuple[str, ...] = ("nano", "tiny", "small", "lstm", "conv_ae")
+    max_concurrent: int = 2          # runs training at once, all sessions together
+    max_per_owner: int = 4           # running + queued runs of one browser session
+    max_queue: int = 50              # waiting runs, all sessions together
+    ttl_s: float = 0.0               # a run is stopped after this many seconds; 0 = no limit
+    datasets: tuple[str, ...] | None = None  # None = all
+
+    @classmethod
+    def hosted(cls) -> "Limits":
+        """Sized for a 2-core box with thirty students: short runs, small models, a queue."""
+        return cls(max_steps=2000, max_batch_size=128, models=("nano", "tiny", "lstm", "conv_ae"),
+                   max_concurrent=2, max_per_owner=1, max_queue=40, ttl_s=120.0,
+                   datasets=("digits", "text", "copy", "markov", "reverse", "tagging"))
+
+    @classmethod
+    def from_env(cls) -> "Limits":
+        return cls.hosted() if os.environ.get("PLAYGROUND_HOSTED", "") not in ("", "0", "false") else cls()
+
+    def check(self, cfg: RunConfig) -> None:
+        if cfg.steps > self.max_steps:
+            raise LimitError(f"steps: {cfg.steps} is over this host's limit of {self.max_steps}")
+        if cfg.batch_size > self.max_batch_size:
+            raise LimitError(f"batch_size: {cfg.batch_size} is over this host's limit of {self.max_batch_size}")
+        if cfg.model not in self.models:
+            raise LimitError(f"model: {cfg.model} is not allowed on this host; allowed: {', '.join(self.models)}")
+        if self.datasets is not None and cfg.dataset not in self.datasets:
+            raise LimitError(f"dataset: {cfg.dataset} is not allowed on this host; allowed: {', '.join(self.datasets)}")
+
+
+@dataclass
+class RunState:
+    """Everything a reader may see of one run; mutated only under the manager's lock."""
+    id: str
+    config: RunConfig
+    owner: str
+    status: str = "queued"
+    reason: str | None = None
+    submitted: float = field(default_factory=time.time)
+    started: float | None = None
+    step: int = 0
+    loss: float | None = None
+    grad_norm: float | None = None
+    lr: float | None = None
+    steps_per_s: float = 0.0
+    info: dict = field(default_factory=dict)
+    summary: dict | None = None
+    history: History = field(default_factory=History)
+    evals: list = field(default_factory=list)
+    stop_flag: threading.Event = field(default_factory=threading.Event)
+
+
+TERMINAL = ("completed", "stopped", "diverged", "failed", "interrupted")
+
+
+class RunManager:
+    def __init__(self, store=None, limits: Limits | None = None):
+        self.store, self.limits = store, limits or Limits()
+        self._lock = threading.Lock()
+        self._runs: dict[str, RunState] = {}
+        self._queue: list[str] = []
+        self._threads: dict[str, threading.Thread] = {}
+
+    # ---- what pages call -------------------------------------------------------------------
+    def submit(self, cfg: RunConfig, owner: str = "", name: str = "") -> str:
+        """Validate and queue a run; raise ConfigError / LimitError with a one-line message."""
+        cfg = validate(dataclasses.replace(cfg))
+        check_combination(cfg)
+        self.limits.check(cfg)
+        run_id = uuid.uuid4().hex[:10]
+        with self._lock:
+            mine = sum(1 for r in self._runs.values() if r.owner == owner and r.status in ("queued", "running"))
+            if owner and mine >= self.limits.max_per_owner:
+                raise LimitError(f"runs per session: you already have {mine} running or waiting "
+                                 f"(this host allows {self.limits.max_per_owner}); stop one first")
+            if len(self._queue) >= self.limits.max_queue:
+                raise LimitError(f"queue: {len(self._queue)} runs are waiting, the most this host allows; try again soon")
+            self._runs[run_id] = RunState(run_id, cfg, owner)
+            self._queue.append(run_id)
+        if self.store:
+            self.store.create_run(run_id, dataclasses.asdict(cfg), name=name, owner=owner)
+        self._schedule()
+        return run_id
+
+    def stop(self, run_id: str, owner: str | None = None) -> bool:
+        """Ask a run to stop (a queued run is dropped from the queue). Owner-checked if given."""
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is None or (owner is not None and run.owner != owner) or run.status in TERMINAL:
+                return False
+            run.stop_flag.set()
+            if run.status != "queued":
+                return True
+            self._queue.remove(run_id)
+            run.status, run.reason = "stopped", "stopped before it started"
+        if self.store:
+            self.store.set_status(run_id, "stopped", run.reason)
+        return True
+
+    def snapshot(self, run_id: str) -> dict | None:
+        """A copy of the run's state, safe to read while it trains."""
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is None:
+                return None
+            snap = {k: getattr(run, k) for k in ("id", "owner", "status", "reason", "step", "loss", "grad_norm",
+                                                 "lr", "steps_per_s", "submitted", "started", "summary")}
+            snap["config"] = dataclasses.asdict(run.config)
+            snap["info"] = dict(run.info)
+            snap["history"] = list(run.history.rows)
+            snap["evals"] = list(run.evals)  # eval dicts are never mutated after they land
+            snap["queue_position"] = self._queue.index(run_id) + 1 if run_id in self._queue else None
+        steps = snap["config"]["steps"]
+        left = max(0, steps - snap["step"])
+        snap["eta_s"] = left / snap["steps_per_s"] if snap["steps_per_s"] else None
+        return snap
+
+    def active(self) -> list[dict]:
+        """Short rows for the runs this process knows (newest first)."""
+        with self._lock:
+            rows = [{"id": r.id, "owner": r.owner, "status": r.status, "step": r.step,
+                     "steps": r.config.steps, "task": r.config.task, "dataset": r.config.dataset,
+                     "loss": r.config.loss, "queue_position": self._queue.index(r.id) + 1 if r.id in self._queue else None}
+                    for r in self._runs.values()]
+        return sorted(rows, key=lambda r: r["id"] not in self._queue and r["status"] != "running")
+
+    def is_active(self, run_id: str) -> bool:
+        with self._lock:
+            run = self._runs.get(run_id)
+            return run is not None and run.status in ("queued", "running")
+
+    def any_active(self, owner: str | None = None) -> bool:
+        with self._lock:
+            return any(r.status in ("queued", "running") and (owner is None or r.owner == owner)
+                       for r in self._runs.values())
+
+    def wait(self, run_id: str, timeout: float | None = None) -> str:
+        """Block until the run ends (tests, CLI-like use); return its status."""
+        deadline = None if timeout is None else time.time() + timeout
+        while True:
+            with self._lock:
+                status = self._runs[run_id].status
+                thread = self._threads.get(run_id)
+            if status in TERMINAL:
+                return status
+            if thread is not None:
+                thread.join(0.05)
+            else:
+                time.sleep(0.05)
+            if deadline is not None and time.time() > deadline:
+                return status
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        with self._lock:
+            for run in self._runs.values():
+                run.stop_flag.set()
+            threads = list(self._threads.values())
+        for t in threads:
+            t.join(timeout)
+
+    # ---- scheduling --------------------------------------------------------------------------
+    def _schedule(self) -> None:
+        """Start queued runs while there is room; the next run comes from the owner with the
+        fewest runs training, so one session cannot starve the others."""
+        while True:
+            with self._lock:
+                running = [r for r in self._runs.values() if r.status == "running"]
+                if not self._queue or len(running) >= self.limits.max_concurrent:
+                    return
+                load = {}
+                for r in running:
+                    load[r.owner] = load.get(r.owner, 0) + 1
+                run_id = min(self._queue, key=lambda i: (load.get(self._runs[i].owner, 0), self._queue.index(i)))
+                self._queue.remove(run_id)
+                run = self._runs[run_id]
+                run.status, run.started = "running", time.time()
+                thread = threading.Thread(target=self._work, args=(run,), name=f"run-{run_id}", daemon=True)
+                self._threads[run_id] = thread
+            if self.store:
+                self.store.set_status(run_id, "running")
+            thread.start()
+
+    def _work(self, run: RunState) -> None:
+        try:
+            _Worker(self, run).run()
+        finally:
+            with self._lock:
+                self._threads.pop(run.id, None)
+            self._schedule()
+
+
+class _Worker:
+    """Builds the experiment inside the training thread (data loading can take a while and
+    can fail: both belong to the run, not to the page) and bridges trainer events to state."""
+
+    def __init__(self, manager: RunManager, run: RunState):
+        self.m, self.run_state = manager, run
+        self.pending: list[dict] = []
+        self.last_flush = time.time()
+
+    def run(self) -> None:
+        from .experiment import build_experiment, run_info, summarize
+
+        run = self.run_state
+        try:
+            exp = build_experiment(run.config)
+        except Exception as e:  # bad data file, missing MNIST, ...: the run fails, the app lives
+            self.finish("failed", f"{type(e).__name__}: {e}" if not isinstance(e, (ConfigError, ValueError)) else str(e), None)
+            return
+        t = exp.trainer
+        t.stop_flag = run.stop_flag
+        info = run_info(exp)
+        with self.m._lock:
+            run.info = info
+        if self.m.store:
+            self.m.store.set_info(run.id, info)
+        t.add_callback("on_step", self.on_step)
+        t.add_callback("on_eval", self.on_eval)
+        t.run()
+        reason = t.reason or None
+        if t.status == "stopped" and self.ttl_hit:
+            reason = f"stopped after {self.m.limits.ttl_s:g} s, this host's time limit per run"
+        summary = summarize(exp)
+        summary["reason"] = reason
+        self.finish(t.status, reason, summary)
+
+    ttl_hit = False
+
+    def on_step(self, t) -> None:
+        run = self.run_state
+        row = t.history.rows[-1] if t.history.rows and t.history.rows[-1]["step"] == t.step else None
+        with self.m._lock:
+            run.step, run.loss, run.grad_norm, run.lr = t.step + 1, t.loss, t.grad_norm, t.lr
+            if t.step_dt > 0:  # an exponential average keeps steps/s steady for the progress bar
+                rate = 1.0 / t.step_dt
+                run.steps_per_s = rate if not run.steps_per_s else 0.9 * run.steps_per_s + 0.1 * rate
+            if row:
+                run.history.add(row["step"], row)
+        if row:
+            self.pending.append(row)
+        ttl = self.m.limits.ttl_s
+        if ttl and time.time() - run.started > ttl:
+            self.ttl_hit = True
+            run.stop_flag.set()
+        if time.time() - self.last_flush > STORE_FLUSH_S:
+            self.flush()
+
+    def on_eval(self, t) -> None:
+        ev = t.evals[-1]
+        with self.m._lock:
+            self.run_state.evals = list(t.evals)
+        self.flush()
+        if self.m.store:
+            self.m.store.add_eval(self.run_state.id, ev)
+
+    def flush(self) -> None:
+        if self.m.store and self.pending:
+            self.m.store.append_metrics(self.run_state.id, self.pending)
+        self.pending = []
+        self.last_flush = time.time()
+
+    def finish(self, status: str, reason: str | None, summary: dict | None) -> None:
+        self.flush()
+        with self.m._lock:
+            run = self.run_state
+            run.status, run.reason, run.summary = status, reason, summary
+        if self.m.store:
+            self.m.store.set_status(run.id, status, reason, summary)
