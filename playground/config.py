@@ -81,6 +81,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "paradigm": ("autoregressive", "autoencoding"),
     "device": ("auto", "cpu", "cuda", "mps"),
 }
+SERVER_PATHS = ("text_path", "data_dir")  # never taken from a link: it would read the host's files
 FIELD_TYPES: dict[str, type] = {f.name: type(f.default) for f in fields(RunConfig)}
 
 
@@ -163,6 +164,9 @@ def config_from_query(query: dict[str, str]) -> tuple[RunConfig, list[str]]:
     for name, raw in query.items():
         if name not in FIELD_TYPES:
             continue  # other parameters (run id, lesson, autostart) belong to the page
+        if name in SERVER_PATHS:
+            warnings.append(f"{name}: a link cannot name a file on the server; upload the file instead")
+            continue
         text = raw[-1] if isinstance(raw, list) else str(raw)
         try:
             value = parse_value(name, text[:500])

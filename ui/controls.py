@@ -1,0 +1,187 @@
+"""The run controls: widgets in, a RunConfig out (plus the messages about bad URL values).
+
+Every widget's key is `cfg_<field>`, so the session state holds exactly one config. A shared
+link fills it once per session through `config_from_query`, which validates and clamps each
+value and says what it changed (Streamlit's own query binding drops bad values silently; a
+learner opening a mangled link deserves to be told).
+"""
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from playground.config import LIMITS, ConfigError, RunConfig, config_from_query, config_to_query
+from playground.data import DATASETS
+from playground.losses import LOSSES
+from playground.models import MODEL_DESCRIPTIONS
+from playground.tasks import PARADIGMS, TASKS, check_combination, default_task, tasks_for
+
+UPLOAD_MAX_BYTES = 2_000_000  # a text corpus upload; larger files are refused with a message
+PAGE_PARAMS = ("run", "autostart", "lesson", "lang")  # URL parameters that are not config fields
+
+# Which knobs matter for which choice: the rest stay hidden so the panel stays short.
+LOSS_KNOBS = {"cross_entropy": ["label_smoothing"], "focal": ["focal_gamma"], "huber": ["huber_delta"]}
+TASK_KNOBS = {
+    "next_token": ["seq_len", "vocab_size", "levels"],
+    "prompt_answer": ["loss_on_prompt", "seq_len", "vocab_size"],
+    "reconstruction": ["outlier_frac"],
+    "masked_reconstruction": ["mask_ratio"],
+    "denoising": ["noise_std", "outlier_frac"],
+    "masked_tokens": ["mask_ratio", "seq_len", "vocab_size"],
+    "classification": ["label_noise"],
+    "sequence_labelling": ["seq_len", "vocab_size"],
+    "recon_classification": ["lam"],
+}
+HELP = {
+    "steps": "optimizer steps", "batch_size": "examples per step", "lr": "peak learning rate (AdamW, warm-up then cosine)",
+    "seed": "same seed, same run", "grad_clip": "max gradient norm; 0 turns clipping off",
+    "label_smoothing": "mass spread evenly over all classes", "focal_gamma": "0 gives plain NLL",
+    "huber_delta": "where the loss turns from quadratic to linear", "z_loss": "penalty on logsumexp(logits)^2 (PaLM)",
+    "lam": "weight of the reconstruction loss; 1 - lam goes to classification",
+    "mask_ratio": "fraction of patches / tokens hidden", "noise_std": "Gaussian noise added to pixels in [0, 1]",
+    "loss_on_prompt": "also train on the prompt tokens (the mask lesson)", "label_noise": "fraction of training labels made random",
+    "outlier_frac": "fraction of training target pixels set to an outlier value",
+    "levels": "grey levels per pixel when images are read as token sequences", "seq_len": "tokens per sequence",
+    "vocab_size": "symbols of the synthetic data", "threads": "torch CPU threads for this run",
+}
+FLOAT_STEP = {"lr": 1e-4, "label_smoothing": 0.05, "focal_gamma": 0.5, "huber_delta": 0.1, "z_loss": 1e-4,
+              "lam": 0.05, "mask_ratio": 0.05, "noise_std": 0.05, "label_noise": 0.05, "outlier_frac": 0.01,
+              "grad_clip": 0.5, "weight_decay": 0.01}
+
+
+def key(field: str) -> str:
+    return f"cfg_{field}"
+
+
+def init_from_url() -> list[str]:
+    """Once per session: fill the controls from the URL; return one message per bad value."""
+    if st.session_state.get("_url_loaded"):
+        return st.session_state.get("_url_warnings", [])
+    query = {k: v for k, v in st.query_params.to_dict().items() if k not in PAGE_PARAMS}
+    cfg, warnings = config_from_query(query)
+    try:
+        check_combination(cfg)
+    except ConfigError as e:
+        warnings.append(f"{e}; using the defaults for paradigm, task, dataset, loss and model")
+        d = RunConfig()
+        cfg = dataclasses.replace(cfg, paradigm=d.paradigm, task=d.task, dataset=d.dataset, loss=d.loss, model=d.model)
+    set_config(cfg)
+    st.session_state._url_loaded, st.session_state._url_warnings = True, warnings
+    return warnings
+
+
+def set_config(cfg: RunConfig) -> None:
+    """Put a whole config into the widgets (a preset, a lesson, a loaded JSON file)."""
+    for f in dataclasses.fields(cfg):
+        st.session_state[key(f.name)] = getattr(cfg, f.name)
+
+
+def sync_url(cfg: RunConfig, run_id: str | None) -> None:
+    """Keep the address bar a shareable link: the fields that differ from the defaults."""
+    params = config_to_query(cfg)
+    if run_id:
+        params["run"] = run_id
+    for name in ("lesson", "lang"):
+        if name in st.query_params:
+            params[name] = st.query_params[name]
+    if params != st.query_params.to_dict():
+        st.query_params.from_dict(params)
+
+
+def _select(field: str, label: str, options: list[str], fmt=str, help: str | None = None) -> str:
+    if st.session_state.get(key(field)) not in options:
+        st.session_state[key(field)] = options[0]  # an earlier choice that no longer fits
+    return st.selectbox(label, options, key=key(field), format_func=fmt, help=help)
+
+
+def _number(field: str, label: str | None = None):
+    lo, hi = LIMITS[field]
+    default = getattr(RunConfig(), field)
+    label = label or field.replace("_", " ")
+    if isinstance(default, int):
+        return st.number_input(label, int(lo), int(hi), step=1, key=key(field), help=HELP.get(field))
+    return st.number_input(label, float(lo), float(hi), step=FLOAT_STEP.get(field, 0.01), key=key(field),
+                           help=HELP.get(field), format="%g")
+
+
+def _knob(field: str):
+    if field == "loss_on_prompt":
+        return st.toggle("loss on prompt too", key=key(field), help=HELP[field])
+    return _number(field)
+
+
+def choose_names() -> dict:
+    """Paradigm, task, dataset, model, loss: each list offers only what fits the choices above."""
+    paradigm = st.radio("Paradigm", list(PARADIGMS), key=key("paradigm"), horizontal=True,
+                        format_func=lambda p: p.capitalize())
+    st.caption(PARADIGMS[paradigm])
+    tasks = tasks_for(paradigm)
+    if st.session_state.get(key("task")) not in tasks:
+        st.session_state[key("task")] = default_task(paradigm, st.session_state.get(key("dataset"), "digits"))
+    task = st.selectbox("Task", tasks, key=key("task"), help=TASKS[st.session_state[key("task")]].description)
+    spec = TASKS[task]
+    dataset = _select("dataset", "Dataset", list(spec.datasets), help=DATASETS[spec.datasets[0]].description)
+    model = _select("model", "Model", list(spec.models), fmt=lambda m: f"{m}: {MODEL_DESCRIPTIONS[m]}")
+    loss = _select("loss", "Loss", spec.losses, fmt=lambda n: f"{n}: {LOSSES[n].description}")
+    ls = LOSSES[loss]
+    st.latex(ls.formula)
+    if ls.kind == "both" and spec.loss_kind == "classification" and ls.note:
+        st.caption(f"On class labels: {ls.note}")
+    return {"paradigm": paradigm, "task": task, "dataset": dataset, "model": model, "loss": loss}
+
+
+def choose_knobs(names: dict) -> dict:
+    values = {}
+    with st.expander("Loss and task settings", expanded=True):
+        fields = list(LOSS_KNOBS.get(names["loss"], []))
+        if TASKS[names["task"]].loss_kind == "classification":
+            fields.append("z_loss")
+        for f in TASK_KNOBS[names["task"]]:
+            if f == "levels" and DATASETS[names["dataset"]].kind != "image":
+                continue
+            if f in ("seq_len", "vocab_size") and DATASETS[names["dataset"]].kind == "image":
+                continue
+            if f == "vocab_size" and names["dataset"] == "text":
+                continue
+            fields.append(f)
+        for f in fields:
+            values[f] = _knob(f)
+        if names["dataset"] == "text":
+            values["text_path"] = _text_upload()
+    with st.expander("Training", expanded=False):
+        for f in ("steps", "batch_size", "lr", "seed", "grad_clip", "eval_every", "threads"):
+            values[f] = _number(f)
+        values["device"] = _select("device", "Device", ["auto", "cpu", "cuda", "mps"])
+    return values
+
+
+def _text_upload() -> str:
+    """A user's own corpus: saved to a private temp file; the path goes into the config."""
+    up = st.file_uploader("Your own text (UTF-8, optional)", type=["txt", "md", "py", "csv"], key="text_upload")
+    if up is None:
+        return st.session_state.get("_uploaded_path", "") if st.session_state.get("_uploaded_name") else ""
+    if up.size > UPLOAD_MAX_BYTES:
+        st.error(f"text file: {up.size:,} bytes is over the {UPLOAD_MAX_BYTES:,}-byte limit; using the built-in corpus")
+        return ""
+    if st.session_state.get("_uploaded_name") != up.name + str(up.size):
+        path = Path(tempfile.mkdtemp(prefix="playground-upload-")) / "corpus.txt"
+        path.write_bytes(up.getvalue())
+        st.session_state._uploaded_path, st.session_state._uploaded_name = str(path), up.name + str(up.size)
+    return st.session_state._uploaded_path
+
+
+def run_controls() -> RunConfig:
+    """The whole control panel; returns the config the widgets describe."""
+    names = choose_names()
+    values = choose_knobs(names)
+    current = {f.name: st.session_state.get(key(f.name), getattr(RunConfig(), f.name))
+               for f in dataclasses.fields(RunConfig)}
+    current.update(names)
+    current.update(values)
+    current["data_dir"] = ""  # the server's default folder; never a path typed into a page
+    if names["dataset"] != "text":
+        current["text_path"] = ""
+    return RunConfig(**current)
