@@ -2,22 +2,23 @@
 panel follows the run. The page never trains: the run manager does, in its own thread."""
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import urlencode
 
 import streamlit as st
 
 from playground.config import ConfigError, config_from_json, config_to_json, config_to_query
 from playground.runs import LimitError
-from ui.controls import init_from_url, run_controls, set_config, sync_url
-from ui.panels import run_view
+from ui.controls import config_from_state, init_from_url, run_controls, set_config, sync_url
+from ui.panels import loss_card, run_view
 from ui.state import get_manager, load_run, owner_id
 
 LIVE_REFRESH_S = 1.0
 
 
-def start(cfg, manager, owner) -> None:
+def start(manager, owner) -> None:
     try:
-        st.session_state.run_id = manager.submit(cfg, owner=owner)
+        st.session_state.run_id = manager.submit(config_from_state(), owner=owner)
     except (ConfigError, LimitError) as e:
         st.session_state.start_error = str(e)
 
@@ -28,7 +29,7 @@ def sidebar(manager, owner):
         run_id = st.session_state.get("run_id")
         running = bool(run_id) and manager.is_active(run_id)
         c1, c2 = st.columns(2)
-        c1.button("Start", type="primary", width="stretch", on_click=start, args=(cfg, manager, owner))
+        c1.button("Start", type="primary", width="stretch", on_click=start, args=(manager, owner))
         if c2.button("Stop", width="stretch", disabled=not running):
             manager.stop(run_id, owner=owner)
         if err := st.session_state.pop("start_error", None):
@@ -54,7 +55,7 @@ def share_box(cfg) -> None:
                 st.error(f"config file: {e}")
 
 
-def live_panel(run_id: str | None, manager) -> None:
+def live_panel(run_id: str | None, manager, cfg) -> None:
     active = bool(run_id) and manager.is_active(run_id)
 
     @st.fragment(run_every=LIVE_REFRESH_S if active else None)
@@ -63,8 +64,10 @@ def live_panel(run_id: str | None, manager) -> None:
         if snap is None:
             if run_id:
                 st.warning(f"run {run_id}: not found on this server (it may have been deleted).")
+            loss_card(dataclasses.asdict(cfg))
             welcome()
             return
+        loss_card(snap["config"])
         run_view(snap, key="live")
         if active and snap["status"] not in ("queued", "running"):
             st.rerun()  # the run ended: a full rerun turns the refresh off and re-enables Start
@@ -94,12 +97,12 @@ def page() -> None:
     cfg = sidebar(manager, owner)
     if st.query_params.get("autostart") == "1" and not st.session_state.get("_autostarted"):
         st.session_state._autostarted = True
-        start(cfg, manager, owner)
+        start(manager, owner)
         if err := st.session_state.pop("start_error", None):
             st.error(err)
     run_id = st.session_state.get("run_id")
     sync_url(cfg, run_id)
-    live_panel(run_id, manager)
+    live_panel(run_id, manager, cfg)
 
 
 page()

@@ -110,7 +110,8 @@ def _as_2d(img: list) -> list[list[float]]:
 def _train_traces(history: list[dict], x: str, smoothing: float, max_points: int, *,
                   color: str, name: str, group: str | None = None) -> list[go.Scatter]:
     xs, ys = _xy(history, x, "loss")
-    smooth = ema(ys, smoothing) if smoothing > 0 else None  # smooth before thinning
+    smooth = ema(ys, smoothing)  # over every point, before thinning; raises if out of range
+    smooth = smooth if smoothing > 0 else None
     tx, ty = _thin(xs, ys, max_points)
     traces = [go.Scatter(
         x=tx, y=ty, mode="lines", name=f"{name} (raw)" if smooth else name,
@@ -221,53 +222,57 @@ def _data_max(rows: list[list[float]]) -> float:
     return top if top > 0 else 1.0  # a flat all-zero map still needs zmin < zmax
 
 
-def nll_heatmap(evals: list[dict], *, floor: list[float] | None = None,
-                zmax: float | None = None) -> go.Figure:
-    """Eval step (y) x position (x) heatmap of `nll_per_timestep` in nats, colours fixed to
-    [0, zmax]. Positions outside `loss_mask` are greyed over and say so in the hover.
-    With `floor`, a second row plots the entropy floor and the latest eval's NLL per position.
-    """
-    rows = [e for e in evals if e.get("nll_per_timestep")]
+def _nll_layers(rows: list[dict], zmax: float | None, bar_len: float) -> list[go.Heatmap]:
+    """The NLL heatmap and, over it, a flat grey layer on the positions outside the loss
+    (a heatmap cannot be hatched)."""
     z = [[v if _finite(v) else None for v in e["nll_per_timestep"]] for e in rows]
     steps = [e.get("step") for e in rows]
-    width = max((len(r) for r in z), default=0)
-    positions = list(range(width))
+    positions = list(range(max((len(r) for r in z), default=0)))
     masks = [e.get("loss_mask") or [True] * len(e["nll_per_timestep"]) for e in rows]
-    zmax = _data_max(z) if zmax is None else zmax
-    bits = [[None if v is None else v / LN2 for v in row] for row in z]
-    notes = [["" if m else "not in the loss" for m in mask] for mask in masks]
     heat = go.Heatmap(
-        z=z, x=positions, y=steps, zmin=0.0, zmax=zmax, colorscale=NLL_COLORSCALE,
-        customdata=bits, text=notes, name="NLL",
-        colorbar=dict(title=dict(text="nats"), thickness=12, len=0.7 if floor else 1.0,
-                      y=1.0, yanchor="top"),
+        z=z, x=positions, y=steps, zmin=0.0, zmax=_data_max(z) if zmax is None else zmax,
+        colorscale=NLL_COLORSCALE, name="NLL",
+        customdata=[[None if v is None else v / LN2 for v in row] for row in z],
+        text=[["in the loss" if m else "not in the loss" for m in mask] for mask in masks],
+        colorbar=dict(title=dict(text="nats"), thickness=12, len=bar_len, y=1.0, yanchor="top"),
         hovertemplate=("step %{y}, position %{x}<br>%{z:.3f} nats = %{customdata:.3f} bits"
                        "<br>%{text}<extra></extra>"),
     )
-    # the mask is drawn as a second, flat grey layer: a heatmap cannot be hatched
-    masked = [[1 if not m else None for m in mask] for mask in masks]
     cover = go.Heatmap(
-        z=masked, x=positions, y=steps, zmin=0, zmax=1, showscale=False, hoverinfo="skip",
+        z=[[None if m else 1 for m in mask] for mask in masks], x=positions, y=steps,
+        zmin=0, zmax=1, showscale=False, hoverinfo="skip", name="not in the loss",
         colorscale=[[0.0, "rgba(120,120,120,0.6)"], [1.0, "rgba(120,120,120,0.6)"]],
-        name="not in the loss",
     )
-    x_title = "position" + (" (grey: not in the loss)" if any(not m for mk in masks for m in mk) else "")
+    return [heat, cover]
+
+
+def nll_heatmap(evals: list[dict], *, floor: list[float] | None = None,
+                zmax: float | None = None) -> go.Figure:
+    """Eval step (y) x position (x) heatmap of `nll_per_timestep` in nats, colours fixed to
+    [0, zmax] (default: the data's maximum; pass a fixed zmax for a stable scale while a run
+    grows). Positions outside `loss_mask` are greyed over and say so in the hover.
+    With `floor`, a second row plots the entropy floor and the latest eval's NLL per position.
+    """
+    rows = [e for e in evals if e.get("nll_per_timestep")]
+    heat, cover = _nll_layers(rows, zmax, bar_len=1.0 if floor is None else 0.7)
+    masked = any(v is not None for row in cover.z for v in row)
+    x_title = "position" + (" (grey: not in the loss)" if masked else "")
     if floor is None:
         fig = go.Figure([heat, cover])
         fig.update_yaxes(title_text="eval step")
-        return _style(fig, x_title=x_title, height=HEIGHT, uirevision="nll-heatmap")
+        return _style(fig, x_title=x_title, uirevision="nll-heatmap")
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3],
                         vertical_spacing=0.06)
-    fig.add_trace(heat, row=1, col=1)
-    fig.add_trace(cover, row=1, col=1)
-    fig.add_trace(go.Scatter(x=list(range(len(floor))), y=floor, mode="lines", name="entropy floor",
-                             line=dict(color=REFERENCE_COLORS[1], dash="dash"),
-                             hovertemplate="floor %{y:.3f} nats<extra></extra>"), row=2, col=1)
-    if z:
-        fig.add_trace(go.Scatter(x=positions, y=z[-1], mode="lines+markers",
-                                 name=f"NLL at step {steps[-1]}", marker=dict(size=4),
-                                 line=dict(color=VAL_COLOR, width=1.5),
-                                 hovertemplate="%{y:.3f} nats<extra></extra>"), row=2, col=1)
+    fig.add_traces([heat, cover], rows=1, cols=1)
+    fig.add_trace(go.Scatter(
+        x=list(range(len(floor))), y=floor, mode="lines", name="entropy floor",
+        line=dict(color=REFERENCE_COLORS[1], dash="dash"),
+        hovertemplate="floor %{y:.3f} nats<extra></extra>"), row=2, col=1)
+    if rows:
+        fig.add_trace(go.Scatter(
+            x=heat.x, y=heat.z[-1], mode="lines+markers", name=f"NLL at step {heat.y[-1]}",
+            marker=dict(size=4), line=dict(color=VAL_COLOR, width=1.5),
+            hovertemplate="%{y:.3f} nats<extra></extra>"), row=2, col=1)
     fig.update_yaxes(title_text="eval step", row=1, col=1)
     fig.update_yaxes(title_text="nats", rangemode="tozero", row=2, col=1)
     fig.update_xaxes(title_text=x_title, row=2, col=1)

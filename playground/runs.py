@@ -8,6 +8,7 @@ as the run goes: metric rows about once a second, each eval as it lands, the sta
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 import threading
@@ -136,10 +137,11 @@ class RunManager:
             if run is None:
                 return None
             snap = {k: getattr(run, k) for k in ("id", "owner", "status", "reason", "step", "loss", "grad_norm",
-                                                 "lr", "steps_per_s", "submitted", "started", "summary")}
+                                                 "lr", "steps_per_s", "submitted", "started")}
+            snap["summary"] = copy.deepcopy(run.summary)  # small, nested (config, reference lines)
             snap["config"] = dataclasses.asdict(run.config)
-            snap["info"] = dict(run.info)
-            snap["history"] = list(run.history.rows)
+            snap["info"] = copy.deepcopy(run.info)
+            snap["history"] = [dict(r) for r in run.history.rows]
             snap["evals"] = list(run.evals)  # eval dicts are never mutated after they land
             snap["queue_position"] = self._queue.index(run_id) + 1 if run_id in self._queue else None
         steps = snap["config"]["steps"]
@@ -193,16 +195,23 @@ class RunManager:
     # ---- scheduling --------------------------------------------------------------------------
     def _schedule(self) -> None:
         """Start queued runs while there is room; the next run comes from the owner with the
-        fewest runs training, so one session cannot starve the others."""
+        fewest runs training, then the owner served least recently (round robin: with one slot
+        nobody is training when the choice is made, so load alone would serve the queue in
+        order and one session could starve the others)."""
         while True:
             with self._lock:
                 running = [r for r in self._runs.values() if r.status == "running"]
                 if not self._queue or len(running) >= self.limits.max_concurrent:
                     return
-                load = {}
+                load, last_start = {}, {}
                 for r in running:
                     load[r.owner] = load.get(r.owner, 0) + 1
-                run_id = min(self._queue, key=lambda i: (load.get(self._runs[i].owner, 0), self._queue.index(i)))
+                for r in self._runs.values():
+                    if r.started is not None:
+                        last_start[r.owner] = max(last_start.get(r.owner, 0.0), r.started)
+                run_id = min(self._queue, key=lambda i: (load.get(self._runs[i].owner, 0),
+                                                         last_start.get(self._runs[i].owner, 0.0),
+                                                         self._queue.index(i)))
                 self._queue.remove(run_id)
                 run = self._runs[run_id]
                 run.status, run.started = "running", time.time()

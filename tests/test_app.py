@@ -1,7 +1,11 @@
 """The pages in Streamlit's AppTest: they render, the controls are there, Start hands a run
 to the manager, and bad input gives a message instead of a traceback."""
+from pathlib import Path
+
 import pytest
 from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
 
 PAGES = ["pages/train.py", "pages/compare.py", "pages/explorer.py", "pages/lessons.py"]
 
@@ -17,7 +21,7 @@ def private_store(tmp_path, monkeypatch):
 
 
 def open_page(path, **query):
-    at = AppTest.from_file(path, default_timeout=60)
+    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
     for k, v in query.items():
         at.query_params[k] = v
     return at.run()

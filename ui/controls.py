@@ -126,15 +126,10 @@ def choose_names() -> dict:
     dataset = _select("dataset", "Dataset", list(spec.datasets), help=DATASETS[spec.datasets[0]].description)
     model = _select("model", "Model", list(spec.models), fmt=lambda m: f"{m}: {MODEL_DESCRIPTIONS[m]}")
     loss = _select("loss", "Loss", spec.losses, fmt=lambda n: f"{n}: {LOSSES[n].description}")
-    ls = LOSSES[loss]
-    st.latex(ls.formula)
-    if ls.kind == "both" and spec.loss_kind == "classification" and ls.note:
-        st.caption(f"On class labels: {ls.note}")
     return {"paradigm": paradigm, "task": task, "dataset": dataset, "model": model, "loss": loss}
 
 
-def choose_knobs(names: dict) -> dict:
-    values = {}
+def choose_knobs(names: dict) -> None:
     with st.expander("Loss and task settings", expanded=True):
         fields = list(LOSS_KNOBS.get(names["loss"], []))
         if TASKS[names["task"]].loss_kind == "classification":
@@ -148,40 +143,45 @@ def choose_knobs(names: dict) -> dict:
                 continue
             fields.append(f)
         for f in fields:
-            values[f] = _knob(f)
+            _knob(f)
         if names["dataset"] == "text":
-            values["text_path"] = _text_upload()
+            _text_upload()
     with st.expander("Training", expanded=False):
         for f in ("steps", "batch_size", "lr", "seed", "grad_clip", "eval_every", "threads"):
-            values[f] = _number(f)
-        values["device"] = _select("device", "Device", ["auto", "cpu", "cuda", "mps"])
-    return values
+            _number(f)
+        _select("device", "Device", ["auto", "cpu", "cuda", "mps"])
 
 
-def _text_upload() -> str:
-    """A user's own corpus: saved to a private temp file; the path goes into the config."""
+def _text_upload() -> None:
+    """A user's own corpus: saved to a private temp file whose path goes into the config."""
     up = st.file_uploader("Your own text (UTF-8, optional)", type=["txt", "md", "py", "csv"], key="text_upload")
     if up is None:
-        return st.session_state.get("_uploaded_path", "") if st.session_state.get("_uploaded_name") else ""
+        st.session_state.pop("_uploaded_name", None)
+        return
     if up.size > UPLOAD_MAX_BYTES:
         st.error(f"text file: {up.size:,} bytes is over the {UPLOAD_MAX_BYTES:,}-byte limit; using the built-in corpus")
-        return ""
-    if st.session_state.get("_uploaded_name") != up.name + str(up.size):
+        st.session_state.pop("_uploaded_name", None)
+        return
+    if st.session_state.get("_uploaded_name") != up.file_id:
         path = Path(tempfile.mkdtemp(prefix="playground-upload-")) / "corpus.txt"
         path.write_bytes(up.getvalue())
-        st.session_state._uploaded_path, st.session_state._uploaded_name = str(path), up.name + str(up.size)
-    return st.session_state._uploaded_path
+        st.session_state._uploaded_path, st.session_state._uploaded_name = str(path), up.file_id
+
+
+def config_from_state() -> RunConfig:
+    """The config the widgets hold now (a button callback runs before the widgets are drawn
+    again, so it must read the session state, not a config captured at the last render)."""
+    default = RunConfig()
+    values = {f.name: st.session_state.get(key(f.name), getattr(default, f.name))
+              for f in dataclasses.fields(RunConfig)}
+    values["data_dir"] = ""  # the server's default folder; never a path typed into a page
+    text = values["dataset"] == "text" and st.session_state.get("_uploaded_name")
+    values["text_path"] = st.session_state.get("_uploaded_path", "") if text else ""
+    return RunConfig(**values)
 
 
 def run_controls() -> RunConfig:
     """The whole control panel; returns the config the widgets describe."""
     names = choose_names()
-    values = choose_knobs(names)
-    current = {f.name: st.session_state.get(key(f.name), getattr(RunConfig(), f.name))
-               for f in dataclasses.fields(RunConfig)}
-    current.update(names)
-    current.update(values)
-    current["data_dir"] = ""  # the server's default folder; never a path typed into a page
-    if names["dataset"] != "text":
-        current["text_path"] = ""
-    return RunConfig(**current)
+    choose_knobs(names)
+    return config_from_state()

@@ -7,6 +7,8 @@ import math
 import streamlit as st
 
 from playground import figures
+from playground.losses import LOSSES
+from playground.tasks import TASKS
 
 STATUS_WORDS = {
     "queued": "Waiting for a free trainer",
@@ -28,6 +30,17 @@ NLL_COLOR_MAX = 4.0  # nats: the fixed top of the text colour scale, so colours 
 
 def fmt(x, digits: int = 4) -> str:
     return "–" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:.{digits}g}"
+
+
+def loss_card(cfg: dict) -> None:
+    """What is being trained, and the loss's formula, above the run."""
+    spec, task = LOSSES[cfg["loss"]], TASKS[cfg["task"]]
+    left, right = st.columns([2, 3], vertical_alignment="center")
+    left.markdown(f"**{cfg['paradigm']}** · {task.name.replace('_', ' ')} · {cfg['dataset']} · {cfg['model']}  \n"
+                  f"**{spec.name}**: {spec.description}")
+    right.latex(spec.formula)
+    if spec.kind == "both" and task.loss_kind == "classification" and spec.note:
+        st.caption(f"On class labels: {spec.note}")
 
 
 def status_block(snap: dict) -> None:

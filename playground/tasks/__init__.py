@@ -75,6 +75,7 @@ def tasks_for(paradigm: str, dataset: str | None = None) -> list[str]:
 
 def default_task(paradigm: str, dataset: str) -> str:
     """The task a user most likely means when they give only a paradigm and a dataset."""
+    _choose("paradigm", paradigm, list(PARADIGMS))  # an unknown one has no task to fall back on
     if paradigm == "autoregressive" and dataset == "reverse":
         return "prompt_answer"
     fits = tasks_for(paradigm, dataset)
