@@ -110,8 +110,8 @@ def _as_2d(img: list) -> list[list[float]]:
 def _train_traces(history: list[dict], x: str, smoothing: float, max_points: int, *,
                   color: str, name: str, group: str | None = None) -> list[go.Scatter]:
     xs, ys = _xy(history, x, "loss")
-    smooth = ema(ys, smoothing)  # over every point, before thinning; raises if out of range
-    smooth = smooth if smoothing > 0 else None
+    # over every point, before thinning; ema() rejects values outside [0, 0.99]
+    smooth = ema(ys, smoothing) if smoothing != 0 else None
     tx, ty = _thin(xs, ys, max_points)
     traces = [go.Scatter(
         x=tx, y=ty, mode="lines", name=f"{name} (raw)" if smooth else name,

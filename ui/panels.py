@@ -89,17 +89,18 @@ def loss_tab(snap: dict, key: str) -> None:
     log_y = c2.toggle("log y", key=f"{key}_logy")
     x_axis = c3.radio("x axis", ["step", "time"], horizontal=True, key=f"{key}_x")
     refs = (snap.get("info") or {}).get("reference_lines") or {}
+    unit = "loss (nats)" if snap["config"]["loss"] in ("nll", "cross_entropy") else "loss"
     fig = figures.loss_curves(snap["history"], snap["evals"], smoothing=smoothing, log_y=log_y,
-                              reference_lines=refs, x=x_axis)
+                              reference_lines=refs, x=x_axis, y_title=unit)
     st.plotly_chart(fig, key=f"{key}_loss", config={"displaylogo": False})
     hist = snap["history"]
     if hist:
         c1, c2 = st.columns(2)
         grad = [{"step": r["step"], "loss": r["grad_norm"], "time": r["time"]} for r in hist]
         lr = [{"step": r["step"], "loss": r["lr"], "time": r["time"]} for r in hist]
-        c1.plotly_chart(figures.loss_curves(grad, [], x=x_axis).update_layout(title="gradient norm", height=240),
+        c1.plotly_chart(figures.loss_curves(grad, [], x=x_axis, y_title="gradient norm").update_layout(height=240),
                         key=f"{key}_grad")
-        c2.plotly_chart(figures.loss_curves(lr, [], x=x_axis).update_layout(title="learning rate", height=240),
+        c2.plotly_chart(figures.loss_curves(lr, [], x=x_axis, y_title="learning rate").update_layout(height=240),
                         key=f"{key}_lr")
 
 
@@ -111,11 +112,14 @@ def nll_tab(snap: dict, key: str) -> None:
     info = snap.get("info") or {}
     st.caption("Each row is one eval; each column a position. Darker = more nats to predict that token. "
                "Positions learnt first turn light first.")
-    st.plotly_chart(figures.nll_heatmap(evals, floor=info.get("entropy_floor_per_timestep")), key=f"{key}_heat")
+    uniform = (info.get("reference_lines") or {}).get("uniform guess (ln V)")
+    zmax = 1.5 * uniform if uniform else None  # fixed: a colour means the same nats at every eval
+    st.plotly_chart(figures.nll_heatmap(evals, floor=info.get("entropy_floor_per_timestep"), zmax=zmax),
+                    key=f"{key}_heat")
     last = evals[-1]
     if "image_nll" in last:
         st.caption("Per-pixel NLL at the last eval: where in the image the model is still unsure.")
-        st.plotly_chart(figures.pixel_nll_image(last["image_nll"]), key=f"{key}_pix")
+        st.plotly_chart(figures.pixel_nll_image(last["image_nll"], zmax=zmax), key=f"{key}_pix")
     if last.get("text_sample") and last.get("text_sample_nll"):
         st.caption(f"A held-out snippet coloured by each character's NLL (fixed scale, 0 to {NLL_COLOR_MAX:g} nats).")
         st.html(figures.text_nll_html(last["text_sample"], last["text_sample_nll"], vmax=NLL_COLOR_MAX))
