@@ -6,6 +6,7 @@ CLI, the benchmark and the run manager behind the page.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import asdict, dataclass
 
 import torch
@@ -15,6 +16,9 @@ from .data import Data, load_dataset
 from .models import count_params
 from .tasks import TASKS, TaskRunner, check_combination
 from .train import Trainer, resolve_device, seed_everything
+
+
+_INIT_LOCK = threading.Lock()
 
 
 @dataclass
@@ -36,10 +40,14 @@ def build_experiment(cfg: RunConfig) -> Experiment:
     validate(cfg)
     task = check_combination(cfg)
     device = resolve_device(cfg.device)
-    gen = seed_everything(cfg.seed)
     data = load_data(cfg)
     runner = task.runner(cfg, data, device)
-    model = runner.build_model().to(device)
+    # Weight init draws from torch's global generator, which all threads share: build under a
+    # lock with a forked, seeded generator so concurrent runs cannot perturb each other's init.
+    with _INIT_LOCK, torch.random.fork_rng(devices=[]):
+        gen = seed_everything(cfg.seed)
+        model = runner.build_model()
+    model = model.to(device)
     trainer = Trainer(model, cfg, get_batch=lambda: runner.get_batch(gen),
                       loss_fn=lambda batch: runner.step(model, batch, gen).loss,
                       evaluate=lambda final: runner.evaluate(model, final), device=device)
