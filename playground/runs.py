@@ -8,6 +8,7 @@ as the run goes: metric rows about once a second, each eval as it lands, the sta
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import os
@@ -16,7 +17,10 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+import torch
+
 from .config import ConfigError, RunConfig, validate
+from .export import weights_path
 from .tasks import check_combination
 from .train import History
 
@@ -263,7 +267,24 @@ class _Worker:
             reason = f"stopped after {self.m.limits.ttl_s:g} s, this host's time limit per run"
         summary = summarize(exp)
         summary["reason"] = reason
+        if self.m.store:
+            self.save_weights(exp.model, summary)
         self.finish(t.status, reason, summary)
+
+    def save_weights(self, model, summary: dict) -> None:
+        """The trained state dict, on the CPU, beside the store; written to a temporary name
+        first so a reader never sees half a file. A disk problem is noted, never fatal (torch's
+        zip writer reports a full disk as a RuntimeError, not an OSError)."""
+        path = weights_path(self.m.store, self.run_state.id)
+        tmp = path.with_suffix(".pt.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, tmp)
+            os.replace(tmp, path)
+        except (OSError, RuntimeError) as e:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            summary["weights_error"] = f"the weights were not saved: {getattr(e, 'strerror', None) or e}"
 
     ttl_hit = False
 

@@ -1,12 +1,18 @@
-"""Process-wide objects (one run manager, one store) and per-session identity."""
+"""Process-wide objects (one run manager, one store), per-session identity, and the store's
+housekeeping: the retention cap and the owner-checked rename, tag and delete of a session's runs."""
 from __future__ import annotations
 
+import os
 import uuid
 
 import streamlit as st
 
+from playground.export import delete_weights, prune_weights
 from playground.runs import Limits, RunManager
 from playground.store import Store, default_store_path
+
+DEFAULT_MAX_RUNS = 500
+NAME_MAX_CHARS, TAG_MAX_CHARS, MAX_TAGS = 80, 24, 8
 
 
 @st.cache_resource
@@ -15,6 +21,7 @@ def get_manager() -> RunManager:
     'running' by a server that died are marked interrupted here, once."""
     store = Store(default_store_path())
     store.mark_interrupted()
+    enforce_retention(store)
     return RunManager(store=store, limits=Limits.from_env())
 
 
@@ -46,3 +53,50 @@ def load_run(run_id: str) -> dict | None:
         "summary": summary, "config": row["config"], "info": row.get("info") or {},
         "history": history, "evals": manager.store.evals(run_id), "queue_position": None,
     }
+
+
+# ---- the store's housekeeping and a session's own runs (the Compare page's Manage section)
+
+def max_runs() -> int:
+    """How many finished runs the store keeps: $PLAYGROUND_MAX_RUNS, default 500."""
+    try:
+        return max(1, int(os.environ.get("PLAYGROUND_MAX_RUNS", DEFAULT_MAX_RUNS)))
+    except ValueError:
+        return DEFAULT_MAX_RUNS
+
+
+def enforce_retention(store) -> int:
+    """Delete the oldest finished runs past `max_runs()`, and the weights files of runs that
+    are gone; return the number of runs deleted."""
+    deleted = store.enforce_retention(max_runs())
+    prune_weights(store)
+    return deleted
+
+
+def own_run(run_id: str) -> dict | None:
+    """The stored run if this session started it, else None: a hosted session sees everyone's
+    runs but changes only its own."""
+    store = get_manager().store
+    run = store.get_run(run_id) if store else None
+    return run if run is not None and run["owner"] == owner_id() else None
+
+
+def rename_run(run_id: str, name: str, tags: list[str]) -> bool:
+    """Set an own run's name and tags (trimmed to sane lengths); False if it is not ours."""
+    if own_run(run_id) is None:
+        return False
+    tags = [t.strip()[:TAG_MAX_CHARS] for t in tags if t.strip()][:MAX_TAGS]
+    store = get_manager().store
+    store.rename(run_id, name.strip()[:NAME_MAX_CHARS])
+    store.set_tags(run_id, tags)
+    return True
+
+
+def delete_run(run_id: str) -> bool:
+    """Delete an own, finished run with its metrics, evals and weights; False otherwise."""
+    manager = get_manager()
+    if own_run(run_id) is None or manager.is_active(run_id):
+        return False
+    manager.store.delete(run_id)
+    delete_weights(manager.store, run_id)
+    return True
