@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .config import ConfigError, RunConfig, validate
+from .config import RunConfig, validate
 from .export import weights_path
 from .tasks import check_combination
 from .train import History
 
+MAX_FINISHED_IN_MEMORY = 50  # finished runs kept in memory; older ones are read from the store
 STORE_FLUSH_S = 1.0  # how often metric rows go to the store: a crash loses at most this much
 
 
@@ -177,7 +178,11 @@ class RunManager:
         deadline = None if timeout is None else time.time() + timeout
         while True:
             with self._lock:
-                status = self._runs[run_id].status
+                run = self._runs.get(run_id)
+                if run is None:  # finished and evicted from memory: the store has the outcome
+                    row = self.store.get_run(run_id) if self.store else None
+                    return row["status"] if row else "unknown"
+                status = run.status
                 thread = self._threads.get(run_id)
             if status in TERMINAL:
                 return status
@@ -195,6 +200,24 @@ class RunManager:
             threads = list(self._threads.values())
         for t in threads:
             t.join(timeout)
+
+    def forget(self, run_id: str) -> bool:
+        """Drop a finished run from memory (after it was deleted from the store)."""
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is None or run.status not in TERMINAL:
+                return False
+            del self._runs[run_id]
+            return True
+
+    def _evict(self) -> None:
+        """Bounded memory: past MAX_FINISHED_IN_MEMORY finished runs, the oldest leave memory
+        (the store still has them, and pages read them from there)."""
+        with self._lock:
+            done = [r for r in self._runs.values() if r.status in TERMINAL]
+            for run in sorted(done, key=lambda r: r.submitted)[: max(0, len(done) - MAX_FINISHED_IN_MEMORY)]:
+                if self.store is not None:  # without a store, memory is the only copy
+                    del self._runs[run.id]
 
     # ---- scheduling --------------------------------------------------------------------------
     def _schedule(self) -> None:
@@ -244,13 +267,19 @@ class _Worker:
         self.last_flush = time.time()
 
     def run(self) -> None:
+        try:
+            self._run()
+        except Exception as e:  # a bug or a store failure must never leave a run 'running'
+            self.finish("failed", one_line(e), None)
+
+    def _run(self) -> None:
         from .experiment import build_experiment, run_info, summarize
 
         run = self.run_state
         try:
             exp = build_experiment(run.config)
         except Exception as e:  # bad data file, missing MNIST, ...: the run fails, the app lives
-            self.finish("failed", f"{type(e).__name__}: {e}" if not isinstance(e, (ConfigError, ValueError)) else str(e), None)
+            self.finish("failed", one_line(e), None)
             return
         t = exp.trainer
         t.stop_flag = run.stop_flag
@@ -322,9 +351,21 @@ class _Worker:
         self.last_flush = time.time()
 
     def finish(self, status: str, reason: str | None, summary: dict | None) -> None:
-        self.flush()
+        """Record the end in memory first (readers must see it whatever the store does)."""
         with self.m._lock:
             run = self.run_state
             run.status, run.reason, run.summary = status, reason, summary
+        self.m._evict()
         if self.m.store:
-            self.m.store.set_status(run.id, status, reason, summary)
+            try:
+                self.flush()
+                self.m.store.set_status(run.id, status, reason, summary)
+            except Exception as e:  # a full disk or a locked file: the run's end is still shown
+                with self.m._lock:
+                    run.reason = f"{reason or status}; the run store could not record it ({one_line(e)})"
+
+
+def one_line(e: Exception) -> str:
+    """An exception as one readable line: validation messages as they are, others with their type."""
+    text = str(e).splitlines()[0] if str(e) else "no message"
+    return text if isinstance(e, ValueError) else f"{type(e).__name__}: {text}"

@@ -98,5 +98,6 @@ def delete_run(run_id: str) -> bool:
     if own_run(run_id) is None or manager.is_active(run_id):
         return False
     manager.store.delete(run_id)
+    manager.forget(run_id)
     delete_weights(manager.store, run_id)
     return True
