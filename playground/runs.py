@@ -155,13 +155,16 @@ class RunManager:
         return snap
 
     def active(self) -> list[dict]:
-        """Short rows for the runs this process knows (newest first)."""
+        """Short rows for the runs in memory: training first, then queued, then the rest,
+        newest first within each."""
         with self._lock:
+            place = {run_id: i + 1 for i, run_id in enumerate(self._queue)}
             rows = [{"id": r.id, "owner": r.owner, "status": r.status, "step": r.step,
                      "steps": r.config.steps, "task": r.config.task, "dataset": r.config.dataset,
-                     "loss": r.config.loss, "queue_position": self._queue.index(r.id) + 1 if r.id in self._queue else None}
+                     "loss": r.config.loss, "queue_position": place.get(r.id), "submitted": r.submitted}
                     for r in self._runs.values()]
-        return sorted(rows, key=lambda r: r["id"] not in self._queue and r["status"] != "running")
+        order = {"running": 0, "queued": 1}
+        return sorted(rows, key=lambda r: (order.get(r["status"], 2), -r["submitted"]))
 
     def is_active(self, run_id: str) -> bool:
         with self._lock:
@@ -194,10 +197,18 @@ class RunManager:
                 return status
 
     def shutdown(self, timeout: float = 10.0) -> None:
+        """Stop everything: queued runs are dropped first, so no finishing thread starts one."""
         with self._lock:
+            dropped = list(self._queue)
+            self._queue.clear()
+            for run_id in dropped:
+                self._runs[run_id].status, self._runs[run_id].reason = "stopped", "the server shut down"
             for run in self._runs.values():
                 run.stop_flag.set()
             threads = list(self._threads.values())
+        if self.store:
+            for run_id in dropped:
+                self.store.set_status(run_id, "stopped", "the server shut down")
         for t in threads:
             t.join(timeout)
 

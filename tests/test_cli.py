@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from playground.cli import main
 from playground.data import load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,6 +133,8 @@ def test_reverse_defaults_learn_the_answer_within_a_minute(default_run):
 # ---------------------------------------------------------------- errors
 
 BASE = ["train", "--paradigm", "autoregressive", "--dataset", "copy", "--loss", "nll"]
+TEXT_MISSING = ["train", "--paradigm", "autoregressive", "--dataset", "text", "--loss", "nll",
+                "--set", "text_path=/nonexistent"]
 
 
 @pytest.mark.parametrize("args,field", [
@@ -144,15 +147,23 @@ BASE = ["train", "--paradigm", "autoregressive", "--dataset", "copy", "--loss", 
     (BASE + ["--steps", "0"], "steps"),
     (BASE + ["--set", "lr=abc"], "lr"),
     (BASE + ["--set", "nope=1"], "nope"),
-    (["train", "--paradigm", "autoregressive", "--dataset", "text", "--loss", "nll",
-      "--set", "text_path=/nonexistent"], "text_path"),
+    (TEXT_MISSING, "text_path"),
 ])
-def test_invalid_input_exits_2_with_one_line_naming_the_field(args, field, tmp_path):
-    proc = cli(*args, "--out", str(tmp_path / "out"))
-    assert proc.returncode == 2
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
+def test_invalid_input_exits_2_with_one_line_naming_the_field(args, field, tmp_path, capsys):
+    # in-process (a subprocess each would cost a torch import); the next test runs the real entry point
+    assert main([*args, "--out", str(tmp_path / "out")]) == 2
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
     assert lines[0].startswith(f"error: {field}:")
+    assert out == ""
+
+
+def test_unreadable_text_file_exits_2_with_one_line_from_the_command_line(tmp_path):
+    # the file is only read when the data loads, after the config has passed validation
+    proc = cli(*TEXT_MISSING, "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: text_path:") and proc.stderr.count("\n") == 1, proc.stderr
     assert "Traceback" not in proc.stderr and proc.stdout == ""
 
 
@@ -163,7 +174,8 @@ def test_bench_json_reports_its_figures():
     proc = cli("bench", "--steps", "5", "--json")
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    for key in ("trainer_steps_per_s", "bare_steps_per_s", "ratio", "overhead_pct", "first_eval_s", "peak_rss_mb"):
+    for key in ("trainer_steps_per_s", "bare_steps_per_s", "ratio", "overhead_pct", "overhead_cpu_pct",
+                "first_eval_s", "peak_rss_mb"):
         assert isinstance(result[key], (int, float)) and math.isfinite(result[key]), key
     assert result["steps"] == 5
     assert result["same_final_loss"] is True  # the two loops did the same work
