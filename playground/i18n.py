@@ -1,0 +1,659 @@
+"""Every user-facing string of the Lessons and Loss Explorer pages (and the Train page's main
+labels, keys `train.*`), in English and Chinese, and `t(key, lang)` to look one up.
+
+Both languages hold exactly the same keys (a test checks it, and that no value is empty and
+the `{placeholders}` match), so a page never mixes languages. Loss names such as MSE or NLL stay
+as the acronyms both languages use. No Streamlit here: the page keeps the choice in
+st.session_state["lang"] and the URL parameter `lang`; `pick_lang` decides between them.
+"""
+from __future__ import annotations
+
+LANGS = ("en", "zh")
+DEFAULT_LANG = "en"
+LANG_NAMES = {"en": "English", "zh": "中文"}  # each language by its own name, as switches show them
+
+
+def pick_lang(url_value, session_value=None) -> str:
+    """The language to show: a valid `lang` URL parameter (a shared link) wins, then the
+    session's choice; anything else is English."""
+    if url_value is not None:
+        value = str(url_value).strip().lower()
+        return value if value in LANGS else DEFAULT_LANG
+    return session_value if session_value in LANGS else DEFAULT_LANG
+
+
+def t(key: str, lang: str, **fmt) -> str:
+    """The string `key` in `lang` (an unknown language reads as English), formatted with fmt."""
+    table = STRINGS[lang if lang in STRINGS else DEFAULT_LANG]
+    if key not in table:
+        raise KeyError(f"no string {key!r}; known keys start with: "
+                       f"{', '.join(sorted({k.split('.')[0] for k in table}))}")
+    return table[key].format(**fmt) if fmt else table[key]
+
+
+_EN = {
+    # ---- shared
+    "app.language": "Language",
+    "loss.nll": "NLL",
+    "loss.cross_entropy": "cross-entropy",
+    "loss.focal": "focal",
+    "loss.mse": "MSE",
+    "loss.l1": "L1",
+    "loss.huber": "Huber",
+    "loss.bce": "BCE",
+
+    # ---- navigation titles (app.py) and the Train page: wired in by their owner
+    "nav.train": "Train",
+    "nav.compare": "Compare",
+    "nav.explorer": "Loss Explorer",
+    "nav.lessons": "Lessons",
+    "train.title": "Transformer Loss Playground",
+    "train.caption": "See what the final loss function of a Transformer does: train, watch, compare.",
+    "train.paradigm": "Paradigm",
+    "train.task": "Task",
+    "train.dataset": "Dataset",
+    "train.model": "Model",
+    "train.loss": "Loss",
+    "train.loss_settings": "Loss and task settings",
+    "train.training": "Training",
+    "train.device": "Device",
+    "train.start": "Start",
+    "train.stop": "Stop",
+    "train.share": "Share and save",
+    "train.share_caption": "The address bar always holds this configuration. Copy the link below to share it; "
+                           "with autostart=1 the run starts when the link opens.",
+    "train.save_config": "Save config (JSON)",
+    "train.load_config": "Load config (JSON)",
+    "train.welcome": "Choose a paradigm, a task, a dataset and a loss on the left, then press Start. The run "
+                     "trains in the background; the curves, the per-timestep NLL heatmap and the reconstructions "
+                     "update about once a second while you keep using the page.",
+    "train.tab.loss": "Loss curves",
+    "train.tab.nll": "Per-timestep NLL",
+    "train.tab.recon": "Reconstructions",
+    "train.tab.samples": "Samples",
+    "train.metric.train_loss": "train loss",
+    "train.metric.val_loss": "val loss",
+    "train.metric.grad_norm": "grad norm",
+    "train.metric.lr": "learning rate",
+    "train.status.queued": "Waiting for a free trainer",
+    "train.status.running": "Training",
+    "train.status.completed": "Finished",
+    "train.status.stopped": "Stopped",
+    "train.status.diverged": "Diverged",
+    "train.status.failed": "Failed",
+    "train.status.interrupted": "Interrupted",
+
+    # ---- Loss Explorer
+    "explorer.title": "Loss Explorer",
+    "explorer.intro": "Move the sliders: every loss's value and gradient update at once. The values come from "
+                      "the same loss functions the runs train with, the gradients from torch autograd.",
+    "explorer.settings": "Loss settings",
+    "explorer.label_smoothing": "label smoothing ε",
+    "explorer.focal_gamma": "focal γ",
+    "explorer.huber_delta": "Huber δ",
+    "explorer.tab.classification": "Classification (logits)",
+    "explorer.tab.regression": "Regression (one number)",
+    "explorer.classes": "classes C",
+    "explorer.target_class": "true class y",
+    "explorer.logit": "logit z{c}",
+    "explorer.probs": "softmax probabilities: {probs}",
+    "explorer.col.loss": "loss",
+    "explorer.col.value": "value",
+    "explorer.col.grad": "∂loss/∂z{c}",
+    "explorer.col.grad_pred": "∂loss/∂x",
+    "explorer.values_title": "loss values",
+    "explorer.grad_true_title": "gradient on the true logit, ∂loss/∂z_y",
+    "explorer.cls.note": "MSE, L1 and Huber act on the softmax probabilities against the one-hot target; "
+                         "BCE on one sigmoid per class.",
+    "explorer.pred": "prediction x",
+    "explorer.target": "target y",
+    "explorer.reg.note": "BCE reads the prediction as a logit and needs a target in [0, 1]; "
+                         "outside that range it is left out.",
+    "explorer.curves": "Loss shapes",
+    "explorer.curves.cls_loss": "loss against p_y",
+    "explorer.curves.cls_grad": "gradient ∂loss/∂z_y against p_y",
+    "explorer.curves.x_p": "p_y, probability of the true class",
+    "explorer.curves.reg_loss": "loss against the error",
+    "explorer.curves.reg_grad": "gradient ∂loss/∂x against the error",
+    "explorer.curves.x_error": "error e = x − y",
+    "explorer.curves.y_loss": "loss",
+    "explorer.curves.y_grad": "gradient",
+    "explorer.curves.cls_caption": "The dotted line marks your prediction (p_y = {p:.3f}). Three classic "
+                                   "lessons. **Saturation:** near p_y = 0, a confident mistake, the gradient of MSE "
+                                   "on the probabilities goes to 0 while cross-entropy's stays near −1, so only "
+                                   "cross-entropy keeps correcting the mistake. **Label smoothing:** with "
+                                   "ε = {eps:g} the gradient of the smoothed cross-entropy reaches 0 at "
+                                   "p_y = {p_opt:.3f} (logit gap {gap}), so the logit stops growing there, while "
+                                   "plain NLL's gradient stays below 0 all the way to p_y = 1. **Focal loss:** with "
+                                   "γ = {gamma:g} an example already at p_y = 0.9 keeps {keep:.1%} of its NLL, so "
+                                   "easy examples count for little.",
+    "explorer.curves.reg_caption": "The dotted line marks your error (e = {e:.2f}). MSE's gradient grows with the "
+                                   "error, so the farthest point pulls hardest; L1's is ±1 whatever the error; "
+                                   "Huber's equals MSE's half-gradient up to δ = {delta:g} and stays at ±δ beyond.",
+    "explorer.claim_label": "What the demo shows (checked by a test)",
+    "explorer.saturation": "MSE through a softmax saturates",
+    "explorer.saturation.body": "One example, three classes, the model confidently wrong: a wrong class has logit 8, "
+                                "so the true class gets p_y ≈ 0.0003. Each curve takes plain gradient-descent steps "
+                                "(step size 1) on the logits with one loss and tracks p_y. Plain gradient descent on "
+                                "purpose: the step is the gradient itself, so a vanishing gradient shows as a flat "
+                                "curve. AdamW, which the runs use, rescales small gradients (lesson 3 measures what "
+                                "that changes).",
+    "explorer.saturation.claim": "With cross-entropy the true class passes p_y = 0.9 within 20 steps; with MSE on the "
+                                 "probabilities p_y is still below 0.01 after 200 steps.",
+    "explorer.saturation.x": "gradient-descent step",
+    "explorer.saturation.y": "p_y",
+    "explorer.smoothing.claim": "With ε > 0 the smoothed cross-entropy is lowest at the finite logit gap "
+                                "ln((1 − ε + ε/C) / (ε/C)), where p_y = 1 − ε + ε/C; plain NLL keeps falling as the "
+                                "gap grows. With γ = 2, focal loss keeps 1% of the NLL of an example at p_y = 0.9 and "
+                                "81% at p_y = 0.1.",
+    "explorer.outliers": "Outliers: fit a line with MSE, L1 and Huber",
+    "explorer.outliers.body": "Thirty points on y = 2x + 1 with a little noise. The slider pushes the points with the "
+                              "largest x up by 4. Each loss fits a line (full-batch Adam on the same loss functions); "
+                              "the dashed lines are the fits without outliers. *Moved by* is the largest distance "
+                              "between a line and its dashed twin over x in [0, 1].",
+    "explorer.outliers.count": "outliers",
+    "explorer.outliers.points": "points",
+    "explorer.outliers.outlier_points": "outliers",
+    "explorer.outliers.fit": "{loss} fit",
+    "explorer.outliers.col.slope": "slope",
+    "explorer.outliers.col.intercept": "intercept",
+    "explorer.outliers.col.shift": "moved by",
+    "explorer.outliers.claim": "With Huber δ = 1 and 1 to 6 outliers, Huber's line moves less than MSE's and L1's "
+                               "moves least. With 8, bunched at one end, even L1's line gives way: it moves by more "
+                               "than 1.",
+    "explorer.errors": "Your run's errors on these curves",
+    "explorer.errors.body": "Pick a run: the histogram shows the errors of its last evaluation, so you can see where "
+                            "its own examples sit on the curves above. It follows a running run live.",
+    "explorer.errors.pick": "run",
+    "explorer.errors.none": "No runs yet. Start one on the Train page or from a lesson, then come back.",
+    "explorer.errors.no_evals": "This run has no evaluation yet.",
+    "explorer.errors.empty": "This run's evaluation has no per-element errors to show (classification and token "
+                             "reconstruction report accuracy only).",
+    "explorer.errors.title_nll": "NLL per token at step {step}",
+    "explorer.errors.x_nll": "NLL (nats)",
+    "explorer.errors.title_pixel": "pixel error (output − input) at step {step}",
+    "explorer.errors.x_pixel": "error e",
+    "explorer.errors.caption_nll": "An NLL of x nats means the model gave the true token probability e^−x: read it "
+                                   "as p_y on the classification curves. The median here is {median:.3f} nats "
+                                   "(p_y ≈ {p:.3f}); {share:.0%} of the tokens have p_y below 0.1, where MSE would "
+                                   "have sent them almost no gradient.",
+    "explorer.errors.caption_pixel": "Each value is an error e on the regression curves. {share:.1%} of these "
+                                     "pixels have |e| > δ = {delta:g}, where Huber turns linear; the largest |e| "
+                                     "is {max:.3f}.",
+
+    # ---- Lessons page
+    "lessons.title": "Lessons",
+    "lessons.intro": "A guided tour of the losses at the end of a Transformer. Each step has a short text and "
+                     "buttons that open the Train page in a new tab with the run filled in and started. Every "
+                     "outcome a step claims is checked by an automated test that trains that very preset on a CPU.",
+    "lessons.pick": "Lesson",
+    "lessons.bad_lesson": "The link asks for lesson “{value}”, which does not exist (there are lessons 1 to {n}); "
+                          "showing lesson 1.",
+    "lessons.step": "Step {i}: {title}",
+    "lessons.claim": "What the run shows (checked by a test)",
+    "lessons.open": "▶ {label}",
+    "lessons.open_help": "Opens the Train page in a new tab with this run filled in, and starts it.",
+    "lessons.settings": "Preset settings",
+    "lessons.share": "Share this lesson",
+    "lessons.share_caption": "Students who open this link see this lesson on its own, in the chosen language, "
+                             "without the advanced controls.",
+    "lessons.classroom": "Classroom view: lesson {n} of {total}.",
+
+    "preset.copy": "Copy task, next token",
+    "preset.markov": "Markov chain, next token",
+    "preset.reverse_ce": "Reverse, cross-entropy (ε = 0)",
+    "preset.reverse_ls": "Reverse, label smoothing ε = 0.2",
+    "preset.recon_mse": "Reconstruction, MSE",
+    "preset.recon_l1": "Reconstruction, L1",
+    "preset.recon_bce": "Reconstruction, BCE",
+    "preset.mae": "Masked reconstruction, half hidden",
+    "preset.classify_ce": "Digits, cross-entropy",
+    "preset.classify_mse": "Digits, MSE",
+    "preset.lm_text": "Language model on text",
+    "preset.answer_only": "Loss on the answer only",
+    "preset.with_prompt": "Loss on prompt and answer",
+    "preset.tagging": "Sequence labelling (tags)",
+    "preset.pixels": "Image generation, pixel by pixel",
+    "preset.lam_low": "λ = 0.1",
+    "preset.lam_high": "λ = 0.9",
+    "preset.lr_ok": "lr 0.003, clip at 1",
+    "preset.lr_high": "lr 1.0, no clipping",
+    "preset.lr_high_clip": "lr 1.0, clip at 1",
+    "preset.out_mse": "5% outliers, MSE",
+    "preset.out_huber": "5% outliers, Huber",
+    "preset.out_l1": "5% outliers, L1",
+    "preset.noise_clean": "Clean labels",
+    "preset.noise_ce": "30% noisy labels, cross-entropy",
+    "preset.noise_ls": "30% noisy labels, smoothing 0.2",
+
+    # lesson 1
+    "lesson1.title": "1 · Autoregressive models and NLL",
+    "lesson1.intro": "A decoder-only Transformer reads a sequence from left to right and, at every position, "
+                     "predicts a distribution over the next token. Its loss is the negative log-likelihood (NLL): "
+                     "the cost, in nats, of the token that actually came next.",
+    "l1.shift.title": "Next-token prediction and the shift",
+    "l1.shift.body": "The model reads x[0..T−2] and is scored on x[1..T−1]: output position t predicts token t+1 "
+                     "from tokens 0..t, and the causal mask keeps it from peeking ahead. The per-timestep heatmap "
+                     "(Train page, tab *Per-timestep NLL*) has one row per evaluation and one column per position; "
+                     "dark means many nats. On the *copy* task a random prompt is followed by a separator and the "
+                     "same prompt again: the prompt can never be predicted better than a uniform guess, the copy "
+                     "perfectly, once the model has learned to look back.",
+    "l1.shift.claim": "After 300 steps every position's validation NLL is within 0.1 nats of its entropy floor: "
+                      "about ln 8 ≈ 2.08 nats at the four predicted prompt symbols, about 0 everywhere after the "
+                      "prompt (the separator, the copy and the padding).",
+    "l1.floor.title": "Perplexity, bits and the entropy floor",
+    "l1.floor.body": "Three ways to say one number: the NLL in nats per token; bits per token = NLL / ln 2; "
+                     "perplexity = e^NLL, the number of equally likely choices the model is in effect torn "
+                     "between. On average no model beats the entropy of the source. For a Markov chain that floor "
+                     "is its entropy rate, H = Σ_i π_i H(P_i); the Train page draws it as a dashed line. A model "
+                     "at the floor has learned all there is to learn: the rest is irreducible randomness.",
+    "l1.floor.claim": "After 300 steps the validation NLL is within 0.05 nats of the chain's entropy rate (the "
+                      "floor, about 1.07 nats), far below the uniform guess ln 8 ≈ 2.08 nats. The perplexity, "
+                      "e^NLL, is about 2.9 and the bits per token, NLL / ln 2, about 1.55.",
+    "l1.smoothing.title": "When the floor is zero: label smoothing",
+    "l1.smoothing.body": "The reversed answer is fully determined by the prompt, so its floor is 0 nats and plain "
+                         "cross-entropy keeps pushing the correct logit up. Label smoothing with ε mixes the one-hot "
+                         "target with the uniform distribution, so the best the model can do is put 1 − ε + ε/C on "
+                         "the correct symbol: the optimal logit gap becomes finite (see the Loss Explorer) and the "
+                         "NLL cannot reach 0. Smoothing trades a little likelihood for calibration; it is not free.",
+    "l1.smoothing.claim": "With plain cross-entropy (ε = 0) the validation NLL on the answer falls below 0.05 nats. "
+                          "With label smoothing ε = 0.2 it settles within 0.02 nats of −ln(1 − ε + ε/C) ≈ 0.196 nats "
+                          "(C = 9 symbols), the lowest NLL that smoothing allows.",
+
+    # lesson 2
+    "lesson2.title": "2 · Autoencoding models",
+    "lesson2.intro": "An encoder sees the whole input at once (no causal mask) and either rebuilds it, perhaps from "
+                     "a corrupted copy, or labels it. Rebuilding pixels is regression (MSE, L1, BCE); labelling is "
+                     "classification (cross-entropy).",
+    "l2.recon.title": "Reconstruction with MSE, L1 and BCE",
+    "l2.recon.body": "MSE penalises the square of each pixel's error and is the maximum-likelihood loss under "
+                     "Gaussian noise; L1 penalises its absolute value (Laplace noise) and aims at the median; BCE "
+                     "reads each pixel intensity in [0, 1] as a probability and scores the network's logit. A "
+                     "yardstick: predicting the mean training image everywhere gives the MSE a model has to beat "
+                     "to have learned anything about the individual digit.",
+    "l2.recon.claim": "After 100 steps all three losses reconstruct held-out digits with a pixel MSE below a tenth "
+                      "of the predict-the-mean-image baseline (about 0.072).",
+    "l2.masked.title": "Masked reconstruction (MAE)",
+    "l2.masked.body": "Hide a fraction of the patches, ask the encoder to fill them in, and count the loss on the "
+                      "hidden patches only: the visible ones could simply be copied. This is the masked autoencoder "
+                      "(He et al. 2022); BERT does the same with tokens (task *masked_tokens*). It is a much harder "
+                      "problem than plain reconstruction, and that is why it teaches the model about the data.",
+    "l2.masked.claim": "With half of the 2×2 patches hidden, after 200 steps the error on the hidden pixels is still "
+                       "within 10% of the mean-image baseline, and more than 10 times the error of plain "
+                       "reconstruction after 100 steps.",
+    "l2.classify.title": "Classification with cross-entropy",
+    "l2.classify.body": "For one label per input the encoder adds a CLS token and a linear head with one logit per "
+                        "class; the loss is the cross-entropy −log p_y of the softmax. (The source article's LSTM "
+                        "baseline is on the Train page as model *lstm*.)",
+    "l2.classify.claim": "After 300 steps the held-out accuracy is above 80% (chance is 10%).",
+
+    # lesson 3
+    "lesson3.title": "3 · Which loss for which task",
+    "lesson3.intro": "In practice the loss follows from what the output is: a distribution over tokens, a label, "
+                     "or numbers. Here is the map, and three places where the source article gets it wrong.",
+    "l3.map.title": "The map",
+    "l3.map.body": "| Task | What is predicted | Loss |\n"
+                   "|---|---|---|\n"
+                   "| Language modelling | the next token | NLL on every position |\n"
+                   "| Text classification | one label per text (CLS token) | cross-entropy |\n"
+                   "| Translation, prompt → answer | the answer's tokens | NLL on the answer only; prompt and "
+                   "padding masked |\n"
+                   "| Question answering | extractive: start and end positions; generative: the answer's tokens | "
+                   "cross-entropy over positions; NLL on the answer |\n"
+                   "| Summarisation | the summary's tokens | NLL on the summary only |\n"
+                   "| Sequence labelling | one tag per token | cross-entropy per token, padding masked |\n"
+                   "| Image generation | pixels | autoregressive: NLL per pixel (bits/dim); VAEs and diffusion: "
+                   "MSE; GANs: an adversarial loss |\n\n"
+                   "**GANs are not autoregressive models**, whatever the source article says: a GAN's generator "
+                   "turns noise into a whole image in one pass and is trained against a discriminator, with no "
+                   "likelihood and no token-by-token factorisation. The buttons open a run of each kind this "
+                   "playground has: digits stand in for text classification, the reverse task for prompt → "
+                   "answer, tagging for sequence labelling, digits drawn pixel by pixel for image generation.",
+    "l3.mse.title": "MSE for text classification? Use cross-entropy",
+    "l3.mse.body": "The source article offers MSE for text classification. There is no text-classification set "
+                   "here, so 8×8 digits stand in, with the same CLS head; run both buttons and compare them on "
+                   "the Compare page. Measured honestly, the picture is subtler than “MSE fails”: with AdamW, "
+                   "which rescales every parameter's step, MSE on the softmax probabilities still learns to "
+                   "separate the classes. What it does worse is the job a classifier's probabilities are for, "
+                   "and its gradient vanishes when the model is confidently wrong: the Loss Explorer's saturation "
+                   "demo shows plain gradient descent stuck where cross-entropy recovers at once. Cross-entropy "
+                   "is the right default.",
+    "l3.mse.claim": "Same digits run and budget (300 steps), seeds 0, 1 and 2: cross-entropy ends with a lower "
+                    "held-out NLL than MSE every time, and the two accuracies stay within 10 points of each other.",
+    "l3.masking.title": "Different lengths: masking, not equal lengths",
+    "l3.masking.body": "The source article asks for sequences of equal length. They need not be: a batch pads the "
+                       "shorter sequences and a mask removes the padding, and for prompt → answer tasks such as "
+                       "translation or instruction tuning also the prompt, from the loss. Here the reverse task "
+                       "asks for the prompt reversed after a separator. One run scores the answer only; the other "
+                       "also scores the prompt, which is random and cannot be learned.",
+    "l3.masking.claim": "Both runs answer at least 95% of the held-out prompts correctly. The run that also trains "
+                        "on the prompt reports a validation NLL within 0.03 nats of its entropy floor (about 0.76 "
+                        "nats: the random prompt symbols no model can predict), the answer-only run one below 0.05 "
+                        "nats. The answer-only mask also leaves out the padding slot after the answer.",
+
+    # lesson 4
+    "lesson4.title": "4 · Open challenges, as experiments",
+    "lesson4.intro": "The source article ends with open problems. Each one becomes an experiment here.",
+    "l4.balance.title": "Balancing two losses",
+    "l4.balance.body": "One model, two heads: rebuild the digit and classify it, with the loss "
+                       "λ · reconstruction + (1 − λ) · cross-entropy. The two terms have different scales and pull "
+                       "the shared encoder in different directions, so λ is a real trade-off, not a formality.",
+    "l4.balance.claim": "Moving λ from 0.1 to 0.9 (200 steps each) lowers the reconstruction error more than "
+                        "fivefold and costs more than 10 points of accuracy.",
+    "l4.gradients.title": "Vanishing and exploding gradients",
+    "l4.gradients.body": "The gradient-norm curve (Train page, under the loss) is the first thing to check when "
+                         "training misbehaves. Gradient clipping rescales the gradient to a maximum norm before each "
+                         "step; AdamW already normalises each parameter's step, so clipping mainly guards against "
+                         "single spikes. A learning rate that is simply too high needs lowering. (Vanishing "
+                         "gradients inside the loss itself: see MSE through a softmax in the Loss Explorer.)",
+    "l4.gradients.claim": "At lr 1.0 the classifier stays near chance (accuracy below 20%) with or without clipping "
+                          "the gradient norm at 1, while the run at lr 0.003 passes 60% in the same 150 steps. "
+                          "Without clipping, the high-lr run's gradient norm peaks at more than twice the healthy "
+                          "run's peak. The curve plots the norm before clipping, so the clipped run's curve also "
+                          "rises above 1.",
+    "l4.outliers.title": "Outliers: MSE, Huber, L1",
+    "l4.outliers.body": "A squared error grows without limit, so a few wild targets dominate the mean and drag every "
+                        "prediction toward them. Huber is quadratic near zero and linear beyond δ; L1 is linear "
+                        "everywhere and aims at the median, which outliers hardly move. Here a fraction of the "
+                        "training pixels is set to 4.0, and the error is measured on clean held-out images. The "
+                        "Loss Explorer shows the same with a line fit.",
+    "l4.outliers.claim": "With 5% of the training pixels replaced by an outlier value (4.0, far outside [0, 1]), "
+                         "after 100 steps the MSE-trained model's error on clean held-out images is more than 5 "
+                         "times the Huber-trained model's, and the L1-trained model's is the lowest of the three.",
+    "l4.noise.title": "Noisy labels",
+    "l4.noise.body": "Some training labels are wrong. A model whose training loss goes below the entropy of the "
+                     "noise itself must have memorised wrong labels. Label smoothing is often recommended against "
+                     "label noise; here it is measured rather than assumed, at a short budget.",
+    "l4.noise.claim": "With 30% of the training labels replaced at random, after 300 steps the training loss stays "
+                      "above 1.18 nats, the entropy of a noisy label given the true one, and the held-out accuracy "
+                      "is within 6 points of the clean run's. Label smoothing 0.2 moves that accuracy by less than "
+                      "3 points.",
+}
+
+_ZH = {
+    # ---- shared
+    "app.language": "语言",
+    "loss.nll": "NLL",
+    "loss.cross_entropy": "交叉熵",
+    "loss.focal": "Focal 损失",
+    "loss.mse": "MSE",
+    "loss.l1": "L1",
+    "loss.huber": "Huber",
+    "loss.bce": "BCE",
+
+    # ---- navigation titles (app.py) and the Train page
+    "nav.train": "训练",
+    "nav.compare": "比较",
+    "nav.explorer": "损失函数探索器",
+    "nav.lessons": "课程",
+    "train.title": "Transformer 损失函数实验场",
+    "train.caption": "看清 Transformer 最后的损失函数在做什么：训练、观察、比较。",
+    "train.paradigm": "范式",
+    "train.task": "任务",
+    "train.dataset": "数据集",
+    "train.model": "模型",
+    "train.loss": "损失函数",
+    "train.loss_settings": "损失与任务设置",
+    "train.training": "训练",
+    "train.device": "设备",
+    "train.start": "开始",
+    "train.stop": "停止",
+    "train.share": "分享与保存",
+    "train.share_caption": "地址栏始终保存着当前配置。复制下面的链接即可分享；带 autostart=1 时，打开链接就会开始训练。",
+    "train.save_config": "保存配置（JSON）",
+    "train.load_config": "载入配置（JSON）",
+    "train.welcome": "在左侧选择范式、任务、数据集和损失函数，然后点“开始”。训练在后台进行；损失曲线、逐时间步 NLL "
+                     "热力图和重建结果大约每秒刷新一次，你可以继续使用页面。",
+    "train.tab.loss": "损失曲线",
+    "train.tab.nll": "逐时间步 NLL",
+    "train.tab.recon": "重建结果",
+    "train.tab.samples": "采样",
+    "train.metric.train_loss": "训练损失",
+    "train.metric.val_loss": "验证损失",
+    "train.metric.grad_norm": "梯度范数",
+    "train.metric.lr": "学习率",
+    "train.status.queued": "等待空闲的训练器",
+    "train.status.running": "训练中",
+    "train.status.completed": "已完成",
+    "train.status.stopped": "已停止",
+    "train.status.diverged": "已发散",
+    "train.status.failed": "失败",
+    "train.status.interrupted": "被中断",
+
+    # ---- Loss Explorer
+    "explorer.title": "损失函数探索器",
+    "explorer.intro": "拖动滑块，每个损失函数的值和梯度都会立即更新。数值来自训练时所用的同一套损失函数，"
+                      "梯度由 torch 自动求导得到。",
+    "explorer.settings": "损失函数设置",
+    "explorer.label_smoothing": "标签平滑 ε",
+    "explorer.focal_gamma": "Focal γ",
+    "explorer.huber_delta": "Huber δ",
+    "explorer.tab.classification": "分类（logits）",
+    "explorer.tab.regression": "回归（一个数）",
+    "explorer.classes": "类别数 C",
+    "explorer.target_class": "真实类别 y",
+    "explorer.logit": "logit z{c}",
+    "explorer.probs": "softmax 概率：{probs}",
+    "explorer.col.loss": "损失函数",
+    "explorer.col.value": "值",
+    "explorer.col.grad": "∂损失/∂z{c}",
+    "explorer.col.grad_pred": "∂损失/∂x",
+    "explorer.values_title": "损失值",
+    "explorer.grad_true_title": "真实类别 logit 上的梯度 ∂损失/∂z_y",
+    "explorer.cls.note": "MSE、L1 和 Huber 作用在 softmax 概率与 one-hot 目标之间；BCE 对每个类别各用一个 sigmoid。",
+    "explorer.pred": "预测值 x",
+    "explorer.target": "目标值 y",
+    "explorer.reg.note": "BCE 把预测值当作 logit，目标值须在 [0, 1] 内；超出这个范围时不显示 BCE。",
+    "explorer.curves": "损失函数的形状",
+    "explorer.curves.cls_loss": "损失随 p_y 的变化",
+    "explorer.curves.cls_grad": "梯度 ∂损失/∂z_y 随 p_y 的变化",
+    "explorer.curves.x_p": "p_y：真实类别的概率",
+    "explorer.curves.reg_loss": "损失随误差的变化",
+    "explorer.curves.reg_grad": "梯度 ∂损失/∂x 随误差的变化",
+    "explorer.curves.x_error": "误差 e = x − y",
+    "explorer.curves.y_loss": "损失",
+    "explorer.curves.y_grad": "梯度",
+    "explorer.curves.cls_caption": "虚线标出你当前的预测（p_y = {p:.3f}）。三个经典结论。**饱和：** 在 p_y 接近 0 "
+                                   "处（自信地犯错），概率上的 MSE 的梯度趋于 0，而交叉熵的梯度保持在 −1 附近，所以只有"
+                                   "交叉熵会继续纠正这个错误。**标签平滑：** ε = {eps:g} 时，平滑交叉熵的梯度在 "
+                                   "p_y = {p_opt:.3f}（logit 差 {gap}）处降为 0，logit 到这里就不再增长；而普通 NLL "
+                                   "的梯度一直小于 0，直到 p_y = 1。**Focal 损失：** γ = {gamma:g} 时，一个已经达到 "
+                                   "p_y = 0.9 的样本只保留其 NLL 的 {keep:.1%}，容易的样本几乎不再起作用。",
+    "explorer.curves.reg_caption": "虚线标出你当前的误差（e = {e:.2f}）。MSE 的梯度随误差增大，所以离得最远的点拉力"
+                                   "最大；L1 的梯度无论误差多大都是 ±1；Huber 在 δ = {delta:g} 以内等于 MSE 梯度的"
+                                   "一半，超出后保持为 ±δ。",
+    "explorer.claim_label": "演示的结果（已由测试验证）",
+    "explorer.saturation": "经过 softmax 的 MSE 会饱和",
+    "explorer.saturation.body": "一个样本、三个类别，模型自信地犯了错：某个错误类别的 logit 为 8，真实类别只得到 "
+                                "p_y ≈ 0.0003。每条曲线用一种损失函数对 logits 做普通梯度下降（步长 1），并记录 p_y。"
+                                "特意用普通梯度下降：每一步就是梯度本身，梯度消失就表现为一条平线。训练时用的 AdamW "
+                                "会把小梯度放大（第 3 课测量了这带来的差别）。",
+    "explorer.saturation.claim": "用交叉熵时，真实类别在 20 步之内超过 p_y = 0.9；用概率上的 MSE 时，200 步之后 "
+                                 "p_y 仍低于 0.01。",
+    "explorer.saturation.x": "梯度下降步数",
+    "explorer.saturation.y": "p_y",
+    "explorer.smoothing.claim": "ε > 0 时，平滑交叉熵在有限的 logit 差 ln((1 − ε + ε/C) / (ε/C)) 处最小，此时 "
+                                "p_y = 1 − ε + ε/C；普通 NLL 则随 logit 差增大而一直下降。γ = 2 时，Focal 损失对 "
+                                "p_y = 0.9 的样本只保留 NLL 的 1%，对 p_y = 0.1 的样本保留 81%。",
+    "explorer.outliers": "离群点：用 MSE、L1 和 Huber 拟合直线",
+    "explorer.outliers.body": "三十个点分布在 y = 2x + 1 附近，带少量噪声。滑块把 x 最大的那些点向上推高 4。每种损失"
+                              "函数各拟合一条直线（用同一套损失函数做全批量 Adam）；虚线是没有离群点时的拟合结果。"
+                              "“偏移”是在 x ∈ [0, 1] 上直线与对应虚线之间的最大距离。",
+    "explorer.outliers.count": "离群点个数",
+    "explorer.outliers.points": "数据点",
+    "explorer.outliers.outlier_points": "离群点",
+    "explorer.outliers.fit": "{loss} 拟合",
+    "explorer.outliers.col.slope": "斜率",
+    "explorer.outliers.col.intercept": "截距",
+    "explorer.outliers.col.shift": "偏移",
+    "explorer.outliers.claim": "Huber δ = 1、有 1 到 6 个离群点时，Huber 的直线偏移小于 MSE 的，L1 的偏移最小。有 8 个并且都挤在"
+                               "一端时，连 L1 的直线也守不住：偏移超过 1。",
+    "explorer.errors": "你的训练在这些曲线上的位置",
+    "explorer.errors.body": "选择一次训练：直方图显示它最近一次评估的误差，让你看到它自己的样本落在上面曲线的哪里。"
+                            "训练进行中时会实时更新。",
+    "explorer.errors.pick": "训练",
+    "explorer.errors.none": "还没有训练记录。先在训练页或某一课中启动一次训练，再回到这里。",
+    "explorer.errors.no_evals": "这次训练还没有评估结果。",
+    "explorer.errors.empty": "这次训练的评估没有逐元素的误差可显示（分类和 token 重建只报告准确率）。",
+    "explorer.errors.title_nll": "第 {step} 步时每个 token 的 NLL",
+    "explorer.errors.x_nll": "NLL（nats）",
+    "explorer.errors.title_pixel": "第 {step} 步时的像素误差（输出 − 输入）",
+    "explorer.errors.x_pixel": "误差 e",
+    "explorer.errors.caption_nll": "NLL 为 x nats，表示模型给真实 token 的概率是 e^−x：在分类曲线上把它读作 p_y。"
+                                   "这里的中位数是 {median:.3f} nats（p_y ≈ {p:.3f}）；{share:.0%} 的 token 的 p_y "
+                                   "低于 0.1，在这一区域 MSE 几乎给不出梯度。",
+    "explorer.errors.caption_pixel": "每个值都是回归曲线上的一个误差 e。其中 {share:.1%} 的像素满足 |e| > δ = "
+                                     "{delta:g}，Huber 在这里变为线性；最大的 |e| 为 {max:.3f}。",
+
+    # ---- Lessons page
+    "lessons.title": "课程",
+    "lessons.intro": "带你逐步了解 Transformer 末端的损失函数。每一步有一段简短说明，以及若干按钮：点击后会在新标签页"
+                     "打开训练页，填好配置并开始训练。每一步所声称的结果，都由自动化测试在 CPU 上用完全相同的预设训练"
+                     "验证过。",
+    "lessons.pick": "课程",
+    "lessons.bad_lesson": "链接请求的课程“{value}”不存在（共有第 1 到第 {n} 课）；现在显示第 1 课。",
+    "lessons.step": "第 {i} 步：{title}",
+    "lessons.claim": "训练的结果（已由测试验证）",
+    "lessons.open": "▶ {label}",
+    "lessons.open_help": "在新标签页打开训练页，填好这次训练的配置并开始训练。",
+    "lessons.settings": "预设配置",
+    "lessons.share": "分享这一课",
+    "lessons.share_caption": "学生打开这个链接后，只会看到这一课，使用所选语言，并且不显示高级控件。",
+    "lessons.classroom": "课堂模式：第 {n} 课，共 {total} 课。",
+
+    "preset.copy": "复制任务，预测下一个 token",
+    "preset.markov": "马尔可夫链，预测下一个 token",
+    "preset.reverse_ce": "倒序任务，交叉熵（ε = 0）",
+    "preset.reverse_ls": "倒序任务，标签平滑 ε = 0.2",
+    "preset.recon_mse": "重建，MSE",
+    "preset.recon_l1": "重建，L1",
+    "preset.recon_bce": "重建，BCE",
+    "preset.mae": "掩码重建，遮住一半",
+    "preset.classify_ce": "手写数字，交叉熵",
+    "preset.classify_mse": "手写数字，MSE",
+    "preset.lm_text": "文本上的语言模型",
+    "preset.answer_only": "只在答案上计算损失",
+    "preset.with_prompt": "在提示和答案上都计算损失",
+    "preset.tagging": "序列标注（标签）",
+    "preset.pixels": "图像生成，逐像素",
+    "preset.lam_low": "λ = 0.1",
+    "preset.lam_high": "λ = 0.9",
+    "preset.lr_ok": "学习率 0.003，裁剪到 1",
+    "preset.lr_high": "学习率 1.0，不裁剪",
+    "preset.lr_high_clip": "学习率 1.0，裁剪到 1",
+    "preset.out_mse": "5% 离群点，MSE",
+    "preset.out_huber": "5% 离群点，Huber",
+    "preset.out_l1": "5% 离群点，L1",
+    "preset.noise_clean": "干净标签",
+    "preset.noise_ce": "30% 噪声标签，交叉熵",
+    "preset.noise_ls": "30% 噪声标签，平滑 0.2",
+
+    # lesson 1
+    "lesson1.title": "1 · 自回归模型与 NLL",
+    "lesson1.intro": "仅解码器的 Transformer 从左到右读一个序列，并在每个位置预测下一个 token 的概率分布。它的损失是"
+                     "负对数似然（NLL）：实际出现的下一个 token 的代价，单位是 nats。",
+    "l1.shift.title": "预测下一个 token 与错位",
+    "l1.shift.body": "模型读入 x[0..T−2]，在 x[1..T−1] 上计分：输出位置 t 根据第 0..t 个 token 预测第 t+1 个，因果"
+                     "掩码保证它看不到后面的内容。逐时间步热力图（训练页的“逐时间步 NLL”标签页）每一行是一次评估，"
+                     "每一列是一个位置；颜色越深，nats 越多。在*复制*任务中，一段随机提示之后是分隔符，然后把同一段"
+                     "提示再写一遍：提示部分永远无法比均匀猜测更好，而一旦模型学会回头看，复制部分就能完美预测。",
+    "l1.shift.claim": "训练 300 步后，每个位置的验证 NLL 与其熵下限相差都不超过 0.1 nats：在需要预测的四个提示符号上"
+                      "约为 ln 8 ≈ 2.08 nats，在提示之后的所有位置（分隔符、复制部分和填充）上约为 0。",
+    "l1.floor.title": "困惑度、比特与熵下限",
+    "l1.floor.body": "同一个数的三种说法：以每 token nats 计的 NLL；每 token 比特数 = NLL / ln 2；困惑度 = e^NLL，"
+                     "即模型实际上在多少个等可能的选项之间犹豫。平均而言，没有模型能低于数据源的熵。对马尔可夫链，这个"
+                     "下限就是它的熵率 H = Σ_i π_i H(P_i)；训练页把它画成一条虚线。到达下限的模型已经学会了能学的一切，"
+                     "剩下的是不可约的随机性。",
+    "l1.floor.claim": "训练 300 步后，验证 NLL 与马尔可夫链的熵率（下限，约 1.07 nats）相差不超过 0.05 nats，远低于"
+                      "均匀猜测的 ln 8 ≈ 2.08 nats。困惑度 e^NLL 约为 2.9，每 token 比特数 NLL / ln 2 约为 1.55。",
+    "l1.smoothing.title": "下限为零时：标签平滑",
+    "l1.smoothing.body": "倒序后的答案完全由提示决定，所以下限是 0 nats，普通交叉熵会一直把正确的 logit 往上推。"
+                         "参数为 ε 的标签平滑把 one-hot 目标与均匀分布混合，于是模型最好也只能给正确符号 1 − ε + ε/C "
+                         "的概率：最优 logit 差变为有限值（见损失函数探索器），NLL 无法降到 0。平滑用一点似然换取"
+                         "校准，并非没有代价。",
+    "l1.smoothing.claim": "用普通交叉熵（ε = 0）时，答案上的验证 NLL 降到 0.05 nats 以下。用 ε = 0.2 的标签平滑时，"
+                          "它停在 −ln(1 − ε + ε/C) ≈ 0.196 nats（C = 9 个符号）附近 0.02 nats 以内，这是平滑所允许"
+                          "的最低 NLL。",
+
+    # lesson 2
+    "lesson2.title": "2 · 自编码模型",
+    "lesson2.intro": "编码器一次看到整个输入（没有因果掩码），然后重建它（输入可能被破坏过），或者给它打标签。重建像素"
+                     "是回归（MSE、L1、BCE）；打标签是分类（交叉熵）。",
+    "l2.recon.title": "用 MSE、L1 和 BCE 重建",
+    "l2.recon.body": "MSE 惩罚每个像素误差的平方，是高斯噪声假设下的最大似然损失；L1 惩罚误差的绝对值（拉普拉斯噪声），"
+                     "目标是中位数；BCE 把 [0, 1] 内的像素强度当作概率，为网络输出的 logit 打分。一个参照：处处预测"
+                     "训练集的平均图像，得到的 MSE 就是模型必须超越的基准，否则它对具体的数字一无所知。",
+    "l2.recon.claim": "训练 100 步后，三种损失函数在验证集数字上的像素 MSE 都低于“预测平均图像”基准（约 0.072）的十分"
+                      "之一。",
+    "l2.masked.title": "掩码重建（MAE）",
+    "l2.masked.body": "遮住一部分图块，让编码器把它们补出来，并且只在被遮住的图块上计算损失：可见的部分直接复制就行了。"
+                      "这就是掩码自编码器（He 等，2022）；BERT 对 token 做同样的事（任务 *masked_tokens*）。这比普通"
+                      "重建难得多，也正因如此，它能让模型学到数据的规律。",
+    "l2.masked.claim": "遮住一半 2×2 图块时，训练 200 步后，被遮住像素上的误差仍与平均图像基准相差不到 10%，并且是普通"
+                       "重建训练 100 步后误差的 10 倍以上。",
+    "l2.classify.title": "用交叉熵做分类",
+    "l2.classify.body": "每个输入一个标签时，编码器加上一个 CLS token 和一个线性头，每个类别一个 logit；损失是 softmax "
+                        "的交叉熵 −log p_y。（原文的 LSTM 基线在训练页中，模型名为 *lstm*。）",
+    "l2.classify.claim": "训练 300 步后，验证集准确率高于 80%（随机猜测为 10%）。",
+
+    # lesson 3
+    "lesson3.title": "3 · 什么任务用什么损失",
+    "lesson3.intro": "实践中，损失函数由输出是什么决定：token 上的分布、一个标签，还是一组数值。下面是对照表，以及原文"
+                     "说错的三个地方。",
+    "l3.map.title": "对照表",
+    "l3.map.body": "| 任务 | 预测什么 | 损失 |\n"
+                   "|---|---|---|\n"
+                   "| 语言建模 | 下一个 token | 每个位置上的 NLL |\n"
+                   "| 文本分类 | 每段文本一个标签（CLS token） | 交叉熵 |\n"
+                   "| 翻译、提示 → 答案 | 答案的 token | 只在答案上计算 NLL；提示和填充被掩码 |\n"
+                   "| 问答 | 抽取式：起止位置；生成式：答案的 token | 位置上的交叉熵；答案上的 NLL |\n"
+                   "| 摘要 | 摘要的 token | 只在摘要上计算 NLL |\n"
+                   "| 序列标注 | 每个 token 一个标签 | 逐 token 交叉熵，填充被掩码 |\n"
+                   "| 图像生成 | 像素 | 自回归：逐像素 NLL（bits/dim）；VAE 和扩散模型：MSE；GAN：对抗损失 |\n\n"
+                   "**GAN 不是自回归模型**，不管原文怎么说：GAN 的生成器一次就把噪声变成整张图像，并与判别器对抗"
+                   "训练，既没有似然，也没有逐 token 的分解。按钮会打开本实验场中每类任务的一次训练：手写数字代替"
+                   "文本分类，倒序任务代替提示 → 答案，tagging 数据集代替序列标注，逐像素生成数字代替图像生成。",
+    "l3.mse.title": "文本分类用 MSE？请用交叉熵",
+    "l3.mse.body": "原文建议文本分类可以用 MSE。这里没有文本分类数据集，所以用 8×8 手写数字代替，分类头同样是 CLS；"
+                   "两个按钮都运行一遍，再到比较页对比。老实说，实测结果比“MSE 不行”更微妙：AdamW 会按参数缩放每一步，"
+                   "因此 softmax 概率上的 MSE 仍然能学会区分类别。它做得更差的是分类器概率本该承担的工作；而且在模型"
+                   "自信地犯错时，它的梯度会消失：损失函数探索器中的饱和演示显示，普通梯度下降在这里停滞不前，而交叉熵"
+                   "立刻就能纠正。交叉熵才是正确的默认选择。",
+    "l3.mse.claim": "同样的手写数字训练、同样的预算（300 步），种子 0、1、2：交叉熵每次的验证 NLL 都低于 MSE，而两者"
+                    "的准确率相差都在 10 个百分点以内。",
+    "l3.masking.title": "长度不同：靠掩码，而不是等长",
+    "l3.masking.body": "原文要求序列长度相同。其实不必：一个批次会把较短的序列填充补齐，再用掩码把填充部分从损失中去掉；"
+                       "对翻译或指令微调这类提示 → 答案任务，提示部分也一并去掉。这里的倒序任务要求在分隔符之后把提示"
+                       "倒过来写。一次训练只在答案上计分；另一次也在提示上计分，而提示是随机的，无法学会。",
+    "l3.masking.claim": "两次训练都能正确回答至少 95% 的验证集提示。也在提示上训练的那次，验证 NLL 与其熵下限（约 0.76 "
+                        "nats：任何模型都无法预测的随机提示符号）相差不超过 0.03 nats；只在答案上训练的那次低于 0.05 "
+                        "nats。只看答案的掩码同时也排除了答案之后的填充位置。",
+
+    # lesson 4
+    "lesson4.title": "4 · 开放问题，变成实验",
+    "lesson4.intro": "原文最后列出了若干开放问题。在这里，每一个都变成一个实验。",
+    "l4.balance.title": "平衡两个损失",
+    "l4.balance.body": "一个模型，两个输出头：重建数字并给它分类，损失为 λ · 重建损失 + (1 − λ) · 交叉熵。两项的量级"
+                       "不同，又把共享的编码器往不同方向拉，所以 λ 是真正的取舍，而不是走个形式。",
+    "l4.balance.claim": "把 λ 从 0.1 调到 0.9（各训练 200 步），重建误差降低到五分之一以下，准确率下降超过 10 个百分点。",
+    "l4.gradients.title": "梯度消失与梯度爆炸",
+    "l4.gradients.body": "训练出问题时，首先看梯度范数曲线（训练页，损失曲线下方）。梯度裁剪在每一步之前把梯度缩放到不超过"
+                         "某个范数；AdamW 本来就会归一化每个参数的步长，所以裁剪主要防范个别的尖峰。学习率本身太高时，"
+                         "需要的是把它调低。（损失函数内部的梯度消失：见损失函数探索器中经过 softmax 的 MSE。）",
+    "l4.gradients.claim": "学习率为 1.0 时，无论是否把梯度范数裁剪到 1，分类器都停留在随机水平附近（准确率低于 20%），"
+                          "而学习率 0.003 的训练在同样的 150 步内超过 60%。不裁剪时，高学习率训练的梯度范数峰值是正常"
+                          "训练峰值的两倍以上。曲线画的是裁剪之前的范数，所以裁剪过的训练曲线同样会超过 1。",
+    "l4.outliers.title": "离群点：MSE、Huber、L1",
+    "l4.outliers.body": "平方误差会无限增长，所以少数离谱的目标值就能主导均值，把所有预测都拉过去。Huber 在零附近是二次"
+                        "的，超过 δ 后是线性的；L1 处处是线性的，目标是中位数，而离群点几乎移动不了中位数。这里把一部分"
+                        "训练像素设为 4.0，并在干净的验证图像上测量误差。损失函数探索器用直线拟合展示了同样的现象。",
+    "l4.outliers.claim": "把 5% 的训练像素换成离群值（4.0，远在 [0, 1] 之外）后，训练 100 步，用 MSE 训练的模型在干净"
+                         "验证图像上的误差是用 Huber 训练的模型的 5 倍以上，而用 L1 训练的模型误差是三者中最低的。",
+    "l4.noise.title": "噪声标签",
+    "l4.noise.body": "有些训练标签是错的。训练损失低于噪声本身的熵的模型，一定记住了错误的标签。常有人建议用标签平滑"
+                     "对付标签噪声；这里在较短的训练预算下实际测量，而不是想当然。",
+    "l4.noise.claim": "把 30% 的训练标签随机替换后，训练 300 步，训练损失保持在 1.18 nats（给定真实标签时噪声标签的熵）"
+                      "以上，验证准确率与干净标签训练相差不到 6 个百分点。标签平滑 0.2 对这个准确率的影响小于 3 个百分点。",
+}
+
+STRINGS: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}
