@@ -98,8 +98,11 @@ def loss_tab(snap: dict, key: str) -> None:
         c1, c2 = st.columns(2)
         grad = [{"step": r["step"], "loss": r["grad_norm"], "time": r["time"]} for r in hist]
         lr = [{"step": r["step"], "loss": r["lr"], "time": r["time"]} for r in hist]
-        c1.plotly_chart(figures.loss_curves(grad, [], x=x_axis, y_title="gradient norm").update_layout(height=240),
-                        key=f"{key}_grad")
+        clip = snap["config"]["grad_clip"]
+        # the norm before clipping: it shows an explosion; the update applied is capped at the line
+        refs = {"clip threshold": clip} if clip > 0 else None
+        c1.plotly_chart(figures.loss_curves(grad, [], x=x_axis, y_title="gradient norm (before clipping)",
+                                            reference_lines=refs).update_layout(height=240), key=f"{key}_grad")
         c2.plotly_chart(figures.loss_curves(lr, [], x=x_axis, y_title="learning rate").update_layout(height=240),
                         key=f"{key}_lr")
 
