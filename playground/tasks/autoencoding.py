@@ -14,7 +14,7 @@ import math
 import torch
 import torch.nn as nn
 
-from ..losses import LossParams, get_loss
+from ..losses import LossParams, get_loss, weighted_sum
 from ..models import ModelSpec, build_model, patchify, unpatchify
 from .base import SHOW_EXAMPLES, StepOut, TaskRunner, exact_mean, masked_mean
 
@@ -108,7 +108,7 @@ class ImageRunner(TaskRunner):
             cls_per = self.cls_loss(out["cls"], y, LossParams()) if self.reconstructs else self.per_elem(out["cls"], y)
             cls, per = cls_per.mean(), (cls_per if per is None else per)
         if recon is not None and cls is not None:
-            return StepOut(self.cfg.lam * recon + (1 - self.cfg.lam) * cls, per, pixels)
+            return StepOut(weighted_sum([recon, cls], [self.cfg.lam, 1 - self.cfg.lam]), per, pixels)
         return StepOut(recon if recon is not None else cls, per, pixels)
 
     def _with_outliers(self, x, gen):
