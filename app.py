@@ -1,15 +1,20 @@
 """Transformer Loss Playground: the entry point only builds the navigation.
 
-Run with `streamlit run app.py`. Each page is one short module under pages/.
+Run with `streamlit run app.py`. Each page is one short module under pages/. The menu is titled
+in the page's language (read here, switched on each page).
 """
 import streamlit as st
 
+from playground.i18n import t
+from ui.lang import current_language
+
 st.set_page_config(page_title="Transformer Loss Playground", page_icon=":material/trending_down:", layout="wide")
 
+lang = current_language()
 pages = [
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:", default=True),
-    st.Page("pages/compare.py", title="Compare", icon=":material/stacked_line_chart:"),
-    st.Page("pages/explorer.py", title="Loss Explorer", icon=":material/functions:"),
-    st.Page("pages/lessons.py", title="Lessons", icon=":material/school:"),
+    st.Page("pages/train.py", title=t("nav.train", lang), icon=":material/model_training:", default=True),
+    st.Page("pages/compare.py", title=t("nav.compare", lang), icon=":material/stacked_line_chart:"),
+    st.Page("pages/explorer.py", title=t("nav.explorer", lang), icon=":material/functions:"),
+    st.Page("pages/lessons.py", title=t("nav.lessons", lang), icon=":material/school:"),
 ]
 st.navigation(pages).run()

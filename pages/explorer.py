@@ -11,30 +11,13 @@ import streamlit as st
 
 from playground import explorer as ex
 from playground import figures
-from playground.i18n import LANG_NAMES, LANGS, pick_lang, t
+from playground.i18n import t
+from ui.lang import language
 from ui.state import get_manager, load_run
 
 DEFAULT_LOGITS = (2.0, 0.5, -1.0, 0.0, 0.0)
 LIVE_REFRESH_S = 2.0
 CHART = {"displaylogo": False}
-
-
-def language() -> str:
-    """This page's language: the URL's `lang` (a shared link) wins, then the session's choice.
-    The switch writes both, so a copied address keeps the language."""
-    lang = pick_lang(st.query_params.get("lang"), st.session_state.get("lang"))
-    st.session_state["lang"] = lang
-    if st.query_params.get("lang") != lang:
-        st.query_params["lang"] = lang  # also replaces an invalid value
-
-    def switched():
-        st.session_state["lang"] = st.session_state["_lang_switch"]
-        st.query_params["lang"] = st.session_state["lang"]
-
-    st.session_state["_lang_switch"] = lang
-    st.sidebar.radio(t("app.language", lang), LANGS, format_func=LANG_NAMES.get, key="_lang_switch",
-                     horizontal=True, on_change=switched)
-    return lang
 
 
 def loss_settings(lang: str) -> dict:

@@ -10,28 +10,11 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from playground.config import RunConfig, config_to_query
-from playground.i18n import LANG_NAMES, LANGS, pick_lang, t
+from playground.i18n import t
 from playground.lessons import LESSONS, get_lesson, parse_lesson, preset_query
+from ui.lang import language
 
 TRAIN_URL = "./"  # the Train page is the app's default page; relative, so a base path still works
-
-
-def language() -> str:
-    """This page's language: the URL's `lang` (a shared link) wins, then the session's choice.
-    The switch writes both, so a copied address keeps the language."""
-    lang = pick_lang(st.query_params.get("lang"), st.session_state.get("lang"))
-    st.session_state["lang"] = lang
-    if st.query_params.get("lang") != lang:
-        st.query_params["lang"] = lang  # also replaces an invalid value
-
-    def switched():
-        st.session_state["lang"] = st.session_state["_lang_switch"]
-        st.query_params["lang"] = st.session_state["lang"]
-
-    st.session_state["_lang_switch"] = lang
-    st.sidebar.radio(t("app.language", lang), LANGS, format_func=LANG_NAMES.get, key="_lang_switch",
-                     horizontal=True, on_change=switched)
-    return lang
 
 
 def choose_lesson(lang: str, teacher: bool) -> int:

@@ -102,3 +102,17 @@ def test_unknown_run_id_in_the_link_says_so():
     at = open_page("pages/train.py", run="doesnotexist")
     assert not at.exception
     assert any("not found" in w.value for w in at.warning)
+
+
+def test_english_run_view_keeps_the_words_the_browser_tests_click():
+    at = open_page("pages/train.py")
+    at.number_input(key="cfg_steps").set_value(10)
+    at.number_input(key="cfg_eval_every").set_value(5)
+    at.selectbox(key="cfg_model").set_value("nano")
+    at.button[[b.label for b in at.button].index("Start")].click().run()
+    from ui.state import get_manager
+    assert get_manager().wait(at.session_state.run_id, timeout=60) == "completed"
+    at.run()
+    assert not at.exception, at.exception
+    assert [tab.label for tab in at.tabs] == ["Loss curves", "Per-timestep NLL", "Samples"]
+    assert any(s.value.startswith("Finished: 10 steps") for s in at.success)

@@ -3,7 +3,8 @@
 Every widget's key is `cfg_<field>`, so the session state holds exactly one config. A shared
 link fills it once per session through `config_from_query`, which validates and clamps each
 value and says what it changed (Streamlit's own query binding drops bad values silently; a
-learner opening a mangled link deserves to be told).
+learner opening a mangled link deserves to be told). Labels and descriptions come from
+playground.i18n in the page's language; option values stay the ids a link uses.
 """
 from __future__ import annotations
 
@@ -15,12 +16,15 @@ import streamlit as st
 
 from playground.config import LIMITS, ConfigError, RunConfig, config_from_query, config_to_query
 from playground.data import DATASETS
+from playground.i18n import has, t
 from playground.losses import LOSSES
 from playground.models import MODEL_DESCRIPTIONS
 from playground.tasks import PARADIGMS, TASKS, check_combination, default_task, tasks_for
+from ui.lang import described
 
 UPLOAD_MAX_BYTES = 2_000_000  # a text corpus upload; larger files are refused with a message
-PAGE_PARAMS = ("run", "autostart", "lesson", "lang")  # URL parameters that are not config fields
+PAGE_PARAMS = ("run", "autostart", "lesson", "lang", "teacher")  # URL parameters that are not config fields
+KEPT_PARAMS = ("lesson", "lang", "teacher")  # page parameters a shareable address keeps
 
 # Which knobs matter for which choice: the rest stay hidden so the panel stays short.
 LOSS_KNOBS = {"cross_entropy": ["label_smoothing"], "focal": ["focal_gamma"], "huber": ["huber_delta"]}
@@ -34,18 +38,6 @@ TASK_KNOBS = {
     "classification": ["label_noise"],
     "sequence_labelling": ["seq_len", "vocab_size"],
     "recon_classification": ["lam"],
-}
-HELP = {
-    "steps": "optimizer steps", "batch_size": "examples per step", "lr": "peak learning rate (AdamW, warm-up then cosine)",
-    "seed": "same seed, same run", "grad_clip": "max gradient norm; 0 turns clipping off",
-    "label_smoothing": "mass spread evenly over all classes", "focal_gamma": "0 gives plain NLL",
-    "huber_delta": "where the loss turns from quadratic to linear", "z_loss": "penalty on logsumexp(logits)^2 (PaLM)",
-    "lam": "weight of the reconstruction loss; 1 - lam goes to classification",
-    "mask_ratio": "fraction of patches / tokens hidden", "noise_std": "Gaussian noise added to pixels in [0, 1]",
-    "loss_on_prompt": "also train on the prompt tokens (the mask lesson)", "label_noise": "fraction of training labels made random",
-    "outlier_frac": "fraction of training target pixels set to an outlier value",
-    "levels": "grey levels per pixel when images are read as token sequences", "seq_len": "tokens per sequence",
-    "vocab_size": "symbols of the synthetic data", "threads": "torch CPU threads for this run",
 }
 FLOAT_STEP = {"lr": 1e-4, "label_smoothing": 0.05, "focal_gamma": 0.5, "huber_delta": 0.1, "z_loss": 1e-4,
               "lam": 0.05, "mask_ratio": 0.05, "noise_std": 0.05, "label_noise": 0.05, "outlier_frac": 0.01,
@@ -84,11 +76,15 @@ def sync_url(cfg: RunConfig, run_id: str | None) -> None:
     params = config_to_query(cfg)
     if run_id:
         params["run"] = run_id
-    for name in ("lesson", "lang"):
+    for name in KEPT_PARAMS:
         if name in st.query_params:
             params[name] = st.query_params[name]
     if params != st.query_params.to_dict():
         st.query_params.from_dict(params)
+
+
+def _help(field: str, lang: str) -> str | None:
+    return t(f"help.{field}", lang) if has(f"help.{field}") else None
 
 
 def _select(field: str, label: str, options: list[str], fmt=str, help: str | None = None) -> str:
@@ -97,40 +93,48 @@ def _select(field: str, label: str, options: list[str], fmt=str, help: str | Non
     return st.selectbox(label, options, key=key(field), format_func=fmt, help=help)
 
 
-def _number(field: str, label: str | None = None):
+def _number(field: str, lang: str):
     lo, hi = LIMITS[field]
     default = getattr(RunConfig(), field)
-    label = label or field.replace("_", " ")
+    label, tip = t(f"field.{field}", lang), _help(field, lang)
     if isinstance(default, int):
-        return st.number_input(label, int(lo), int(hi), step=1, key=key(field), help=HELP.get(field))
+        return st.number_input(label, int(lo), int(hi), step=1, key=key(field), help=tip)
     return st.number_input(label, float(lo), float(hi), step=FLOAT_STEP.get(field, 0.01), key=key(field),
-                           help=HELP.get(field), format="%g")
+                           help=tip, format="%g")
 
 
-def _knob(field: str):
+def _knob(field: str, lang: str):
     if field == "loss_on_prompt":
-        return st.toggle("loss on prompt too", key=key(field), help=HELP[field])
-    return _number(field)
+        return st.toggle(t(f"field.{field}", lang), key=key(field), help=_help(field, lang))
+    return _number(field, lang)
 
 
-def choose_names() -> dict:
+def choose_names(lang: str) -> dict:
     """Paradigm, task, dataset, model, loss: each list offers only what fits the choices above."""
-    paradigm = st.radio("Paradigm", list(PARADIGMS), key=key("paradigm"), horizontal=True,
-                        format_func=lambda p: p.capitalize())
-    st.caption(PARADIGMS[paradigm])
+    paradigm = st.radio(t("train.paradigm", lang), list(PARADIGMS), key=key("paradigm"), horizontal=True,
+                        format_func=lambda p: described(f"paradigm.{p}.name", p.capitalize(), lang))
+    st.caption(described(f"paradigm.{paradigm}", PARADIGMS[paradigm], lang))
     tasks = tasks_for(paradigm)
     if st.session_state.get(key("task")) not in tasks:
         st.session_state[key("task")] = default_task(paradigm, st.session_state.get(key("dataset"), "digits"))
-    task = st.selectbox("Task", tasks, key=key("task"), help=TASKS[st.session_state[key("task")]].description)
+    chosen = st.session_state[key("task")]
+    task = st.selectbox(t("train.task", lang), tasks, key=key("task"),
+                        help=described(f"task.{chosen}", TASKS[chosen].description, lang))
     spec = TASKS[task]
-    dataset = _select("dataset", "Dataset", list(spec.datasets), help=DATASETS[spec.datasets[0]].description)
-    model = _select("model", "Model", list(spec.models), fmt=lambda m: f"{m}: {MODEL_DESCRIPTIONS[m]}")
-    loss = _select("loss", "Loss", spec.losses, fmt=lambda n: f"{n}: {LOSSES[n].description}")
+    first = spec.datasets[0]
+    dataset = _select("dataset", t("train.dataset", lang), list(spec.datasets),
+                      help=described(f"dataset.{first}", DATASETS[first].description, lang))
+    model = _select("model", t("train.model", lang), list(spec.models),
+                    fmt=lambda m: f"{m}: {described(f'model.{m}', MODEL_DESCRIPTIONS[m], lang)}")
+    loss = _select("loss", t("train.loss", lang), spec.losses,
+                   fmt=lambda n: f"{n}: {described(f'loss.{n}.desc', LOSSES[n].description, lang)}")
     return {"paradigm": paradigm, "task": task, "dataset": dataset, "model": model, "loss": loss}
 
 
-def choose_knobs(names: dict) -> None:
-    with st.expander("Loss and task settings", expanded=True):
+def choose_knobs(names: dict, lang: str, teacher: bool = False) -> None:
+    """The knobs of the chosen loss and task; the training settings too, except in a classroom
+    (`teacher`), where students change what the lesson is about and nothing else."""
+    with st.expander(t("train.loss_settings", lang), expanded=True):
         fields = list(LOSS_KNOBS.get(names["loss"], []))
         if TASKS[names["task"]].loss_kind == "classification":
             fields.append("z_loss")
@@ -143,23 +147,25 @@ def choose_knobs(names: dict) -> None:
                 continue
             fields.append(f)
         for f in fields:
-            _knob(f)
+            _knob(f, lang)
         if names["dataset"] == "text":
-            _text_upload()
-    with st.expander("Training", expanded=False):
+            _text_upload(lang)
+    if teacher:
+        return
+    with st.expander(t("train.training", lang), expanded=False):
         for f in ("steps", "batch_size", "lr", "seed", "grad_clip", "eval_every", "threads"):
-            _number(f)
-        _select("device", "Device", ["auto", "cpu", "cuda", "mps"])
+            _number(f, lang)
+        _select("device", t("train.device", lang), ["auto", "cpu", "cuda", "mps"])
 
 
-def _text_upload() -> None:
+def _text_upload(lang: str) -> None:
     """A user's own corpus: saved to a private temp file whose path goes into the config."""
-    up = st.file_uploader("Your own text (UTF-8, optional)", type=["txt", "md", "py", "csv"], key="text_upload")
+    up = st.file_uploader(t("train.upload", lang), type=["txt", "md", "py", "csv"], key="text_upload")
     if up is None:
         st.session_state.pop("_uploaded_name", None)
         return
     if up.size > UPLOAD_MAX_BYTES:
-        st.error(f"text file: {up.size:,} bytes is over the {UPLOAD_MAX_BYTES:,}-byte limit; using the built-in corpus")
+        st.error(t("train.upload_too_big", lang, size=f"{up.size:,}", limit=f"{UPLOAD_MAX_BYTES:,}"))
         st.session_state.pop("_uploaded_name", None)
         return
     if st.session_state.get("_uploaded_name") != up.file_id:
@@ -180,8 +186,8 @@ def config_from_state() -> RunConfig:
     return RunConfig(**values)
 
 
-def run_controls() -> RunConfig:
+def run_controls(lang: str, teacher: bool = False) -> RunConfig:
     """The whole control panel; returns the config the widgets describe."""
-    names = choose_names()
-    choose_knobs(names)
+    names = choose_names(lang)
+    choose_knobs(names, lang, teacher)
     return config_from_state()
