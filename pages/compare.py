@@ -18,7 +18,7 @@ from playground import figures
 from playground.config import ConfigError, RunConfig, config_from_dict, config_to_json
 from playground.export import metrics_csv, reproduce_script, script_name, weights_path
 from playground.i18n import t
-from ui.lang import described, language
+from ui.lang import chart_words, described, language
 from ui.panels import fmt, status_word
 from ui.state import (delete_run, enforce_retention, get_manager, load_run, max_runs, owner_id,
                       rename_run)
@@ -133,7 +133,7 @@ def curves_section(snaps: list[dict], labels: dict[str, str], lang: str) -> None
     runs = [{"label": html.escape(labels[s["id"]]), "history": s["history"], "evals": s["evals"]}
             for s in snaps]
     fig = figures.multi_run_curves(runs, key=key, smoothing=smoothing, log_y=log_y, x=x_axis,
-                                   y_title=curve_label(key, lang))
+                                   y_title=curve_label(key, lang), words=chart_words(lang))
     fig.update_xaxes(title_text=t(f"chart.x_title.{x_axis}", lang))
     st.plotly_chart(fig, key="cmp_curves", config=chart_config(f"compare_{key}"))
 
@@ -253,12 +253,12 @@ def eval_column(snap: dict, ev: dict, step: int, label: str, colour: str, zmax: 
     st.caption(t("compare.at_step", lang, step=ev["step"]) + note + " · " + " · ".join(scalars))
     key = f"cmp_{snap['id']}"
     if ev.get("nll_per_timestep"):
-        heat = figures.nll_heatmap([ev], zmax=zmax).update_layout(height=170, title=t("compare.nll_position", lang))
+        heat = figures.nll_heatmap([ev], zmax=zmax, words=chart_words(lang)).update_layout(height=170, title=t("compare.nll_position", lang))
         heat.update_yaxes(showticklabels=False, title_text="")  # one eval: a strip, not a y axis
         heat.update_traces(showscale=not ev.get("image_nll"))  # the pixel map below has the scale
         st.plotly_chart(heat, key=f"{key}_heat", config=chart_config(f"nll_{snap['id']}"))
     if ev.get("image_nll"):
-        st.plotly_chart(figures.pixel_nll_image(ev["image_nll"], zmax=zmax), key=f"{key}_pix",
+        st.plotly_chart(figures.pixel_nll_image(ev["image_nll"], zmax=zmax, words=chart_words(lang)), key=f"{key}_pix",
                         config=chart_config(f"pixel_nll_{snap['id']}"))
     if ev.get("text_sample") and ev.get("text_sample_nll"):
         st.html(figures.text_nll_html(ev["text_sample"], ev["text_sample_nll"], vmax=zmax))

@@ -105,23 +105,36 @@ def _as_2d(img: list) -> list[list[float]]:
     return img
 
 
+# The words drawn inside charts; a page in another language passes its own `words`.
+WORDS = {
+    "train": "train", "raw": "raw", "smoothed": "smoothed", "validation": "validation", "val": "val",
+    "position": "position", "eval_step": "eval step", "grey_not_in_loss": "grey: not in the loss",
+    "in_loss": "in the loss", "not_in_loss": "not in the loss", "entropy_floor": "entropy floor",
+    "nll_at_step": "NLL at step {step}", "nll_per_pixel": "NLL per pixel",
+}
+
+
+def _words(words: dict | None) -> dict:
+    return {**WORDS, **(words or {})}
+
+
 # ---------------------------------------------------------------- training curves
 
 def _train_traces(history: list[dict], x: str, smoothing: float, max_points: int, *,
-                  color: str, name: str, group: str | None = None) -> list[go.Scatter]:
+                  color: str, name: str, group: str | None = None, words: dict = WORDS) -> list[go.Scatter]:
     xs, ys = _xy(history, x, "loss")
     # over every point, before thinning; ema() rejects values outside [0, 0.99]
     smooth = ema(ys, smoothing) if smoothing != 0 else None
     tx, ty = _thin(xs, ys, max_points)
     traces = [go.Scatter(
-        x=tx, y=ty, mode="lines", name=f"{name} (raw)" if smooth else name,
+        x=tx, y=ty, mode="lines", name=f"{name} ({words['raw']})" if smooth else name,
         line=dict(color=color, width=1), opacity=RAW_OPACITY if smooth else 1.0,
         legendgroup=group, hovertemplate="%{y:.4f}",
     )]
     if smooth:
         sx, sy = _thin(xs, smooth, max_points)
         traces.append(go.Scatter(
-            x=sx, y=sy, mode="lines", name=f"{name} (smoothed {smoothing:g})",
+            x=sx, y=sy, mode="lines", name=f"{name} ({words['smoothed']} {smoothing:g})",
             line=dict(color=color, width=2.5), legendgroup=group, hovertemplate="%{y:.4f}",
         ))
     return traces
@@ -162,15 +175,17 @@ def _x_span(traces: list[go.Scatter]) -> tuple[float, float]:
 
 def loss_curves(history: list[dict], evals: list[dict], *, smoothing: float = 0.0,
                 log_y: bool = False, reference_lines: dict[str, float] | None = None,
-                x: str = "step", max_points: int = 1000, y_title: str = "loss") -> go.Figure:
+                x: str = "step", max_points: int = 1000, y_title: str = "loss",
+                words: dict | None = None) -> go.Figure:
     """Train loss (raw, plus an EMA line when smoothing > 0), val_loss markers, reference lines.
 
     history: `step` rows {step, loss, time, ...}; evals: rows with `val_loss` and step/time.
     y_title: the unit is the caller's to know ("loss (nats)" for NLL, "loss" for MSE).
     """
     _check_x(x)
-    traces = _train_traces(history, x, smoothing, max_points, color=TRAIN_COLOR, name="train")
-    traces.append(_eval_trace(evals, x, "val_loss", max_points, color=VAL_COLOR, name="validation"))
+    w = _words(words)
+    traces = _train_traces(history, x, smoothing, max_points, color=TRAIN_COLOR, name=w["train"], words=w)
+    traces.append(_eval_trace(evals, x, "val_loss", max_points, color=VAL_COLOR, name=w["validation"]))
     traces += _reference_traces(reference_lines or {}, _x_span(traces), log_y)
     fig = go.Figure(traces)
     fig.update_layout(hovermode="x unified")
@@ -180,7 +195,7 @@ def loss_curves(history: list[dict], evals: list[dict], *, smoothing: float = 0.
 
 def multi_run_curves(runs: list[dict], *, key: str = "loss", smoothing: float = 0.0,
                      log_y: bool = False, x: str = "step", max_points: int = 1000,
-                     y_title: str | None = None) -> go.Figure:
+                     y_title: str | None = None, words: dict | None = None) -> go.Figure:
     """Several runs overlaid, one colour each. runs: [{label, history, evals}].
 
     key "loss": train curves (smoothed if asked) and val points; any other key is drawn as a
@@ -188,15 +203,16 @@ def multi_run_curves(runs: list[dict], *, key: str = "loss", smoothing: float = 
     (val_loss, val_nll, perplexity, accuracy, ...).
     """
     _check_x(x)
+    w = _words(words)
     traces: list[go.Scatter] = []
     for i, run in enumerate(runs):
         label, history, evals = run["label"], run.get("history") or [], run.get("evals") or []
         color, group = RUN_COLORS[i % len(RUN_COLORS)], f"run-{i}"
         if key == "loss":
             traces += _train_traces(history, x, smoothing, max_points, color=color,
-                                    name=label, group=group)
+                                    name=label, group=group, words=w)
             val = _eval_trace(evals, x, "val_loss", max_points, color=color,
-                              name=f"{label} (val)", group=group)
+                              name=f"{label} ({w['val']})", group=group)
             val.update(mode="markers", marker_symbol="diamond")
             traces.append(val)
         elif any(key in r for r in history):
@@ -222,7 +238,7 @@ def _data_max(rows: list[list[float]]) -> float:
     return top if top > 0 else 1.0  # a flat all-zero map still needs zmin < zmax
 
 
-def _nll_layers(rows: list[dict], zmax: float | None, bar_len: float) -> list[go.Heatmap]:
+def _nll_layers(rows: list[dict], zmax: float | None, bar_len: float, w: dict) -> list[go.Heatmap]:
     """The NLL heatmap and, over it, a flat grey layer on the positions outside the loss
     (a heatmap cannot be hatched)."""
     z = [[v if _finite(v) else None for v in e["nll_per_timestep"]] for e in rows]
@@ -233,53 +249,55 @@ def _nll_layers(rows: list[dict], zmax: float | None, bar_len: float) -> list[go
         z=z, x=positions, y=steps, zmin=0.0, zmax=_data_max(z) if zmax is None else zmax,
         colorscale=NLL_COLORSCALE, name="NLL",
         customdata=[[None if v is None else v / LN2 for v in row] for row in z],
-        text=[["in the loss" if m else "not in the loss" for m in mask] for mask in masks],
+        text=[[w["in_loss"] if m else w["not_in_loss"] for m in mask] for mask in masks],
         colorbar=dict(title=dict(text="nats"), thickness=12, len=bar_len, y=1.0, yanchor="top"),
         hovertemplate=("step %{y}, position %{x}<br>%{z:.3f} nats = %{customdata:.3f} bits"
                        "<br>%{text}<extra></extra>"),
     )
     cover = go.Heatmap(
         z=[[None if m else 1 for m in mask] for mask in masks], x=positions, y=steps,
-        zmin=0, zmax=1, showscale=False, hoverinfo="skip", name="not in the loss",
+        zmin=0, zmax=1, showscale=False, hoverinfo="skip", name=w["not_in_loss"],
         colorscale=[[0.0, "rgba(120,120,120,0.6)"], [1.0, "rgba(120,120,120,0.6)"]],
     )
     return [heat, cover]
 
 
 def nll_heatmap(evals: list[dict], *, floor: list[float] | None = None,
-                zmax: float | None = None) -> go.Figure:
+                zmax: float | None = None, words: dict | None = None) -> go.Figure:
     """Eval step (y) x position (x) heatmap of `nll_per_timestep` in nats, colours fixed to
     [0, zmax] (default: the data's maximum; pass a fixed zmax for a stable scale while a run
     grows). Positions outside `loss_mask` are greyed over and say so in the hover.
     With `floor`, a second row plots the entropy floor and the latest eval's NLL per position.
     """
+    w = _words(words)
     rows = [e for e in evals if e.get("nll_per_timestep")]
-    heat, cover = _nll_layers(rows, zmax, bar_len=1.0 if floor is None else 0.7)
+    heat, cover = _nll_layers(rows, zmax, bar_len=1.0 if floor is None else 0.7, w=w)
     masked = any(v is not None for row in cover.z for v in row)
-    x_title = "position" + (" (grey: not in the loss)" if masked else "")
+    x_title = w["position"] + (f" ({w['grey_not_in_loss']})" if masked else "")
     if floor is None:
         fig = go.Figure([heat, cover])
-        fig.update_yaxes(title_text="eval step")
+        fig.update_yaxes(title_text=w["eval_step"])
         return _style(fig, x_title=x_title, uirevision="nll-heatmap")
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3],
                         vertical_spacing=0.06)
     fig.add_traces([heat, cover], rows=1, cols=1)
     fig.add_trace(go.Scatter(
-        x=list(range(len(floor))), y=floor, mode="lines", name="entropy floor",
+        x=list(range(len(floor))), y=floor, mode="lines", name=w["entropy_floor"],
         line=dict(color=REFERENCE_COLORS[1], dash="dash"),
         hovertemplate="floor %{y:.3f} nats<extra></extra>"), row=2, col=1)
     if rows:
         fig.add_trace(go.Scatter(
-            x=heat.x, y=heat.z[-1], mode="lines+markers", name=f"NLL at step {heat.y[-1]}",
+            x=heat.x, y=heat.z[-1], mode="lines+markers", name=w["nll_at_step"].format(step=heat.y[-1]),
             marker=dict(size=4), line=dict(color=VAL_COLOR, width=1.5),
             hovertemplate="%{y:.3f} nats<extra></extra>"), row=2, col=1)
-    fig.update_yaxes(title_text="eval step", row=1, col=1)
+    fig.update_yaxes(title_text=w["eval_step"], row=1, col=1)
     fig.update_yaxes(title_text="nats", rangemode="tozero", row=2, col=1)
     fig.update_xaxes(title_text=x_title, row=2, col=1)
     return _style(fig, height=360, uirevision="nll-heatmap")
 
 
-def pixel_nll_image(image_nll: list[list[float]], *, zmax: float | None = None) -> go.Figure:
+def pixel_nll_image(image_nll: list[list[float]], *, zmax: float | None = None,
+                    words: dict | None = None) -> go.Figure:
     """Per-pixel NLL (nats) of an image model, drawn as the image it scores."""
     z = [[v if _finite(v) else None for v in row] for row in image_nll]
     zmax = _data_max(z) if zmax is None else zmax
@@ -292,7 +310,7 @@ def pixel_nll_image(image_nll: list[list[float]], *, zmax: float | None = None) 
     fig.update_yaxes(autorange="reversed", scaleanchor="x", scaleratio=1, showticklabels=False,
                      showgrid=False)
     fig.update_xaxes(showticklabels=False, showgrid=False, constrain="domain")
-    return _style(fig, title="NLL per pixel", height=300, uirevision="pixel-nll")
+    return _style(fig, title=_words(words)["nll_per_pixel"], height=300, uirevision="pixel-nll")
 
 
 # ---------------------------------------------------------------- images

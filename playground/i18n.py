@@ -601,6 +601,20 @@ _EN = {
                       "above 1.18 nats, the entropy of a noisy label given the true one, and the held-out accuracy "
                       "is within 6 points of the clean run's. Label smoothing 0.2 moves that accuracy by less than "
                       "3 points.",
+    # words drawn inside charts (playground.figures.WORDS)
+    "chart.word.train": "train",
+    "chart.word.raw": "raw",
+    "chart.word.smoothed": "smoothed",
+    "chart.word.validation": "validation",
+    "chart.word.val": "val",
+    "chart.word.position": "position",
+    "chart.word.eval_step": "eval step",
+    "chart.word.grey_not_in_loss": "grey: not in the loss",
+    "chart.word.in_loss": "in the loss",
+    "chart.word.not_in_loss": "not in the loss",
+    "chart.word.entropy_floor": "entropy floor",
+    "chart.word.nll_at_step": "NLL at step {step}",
+    "chart.word.nll_per_pixel": "NLL per pixel",
 }
 
 _ZH = {
@@ -1101,6 +1115,20 @@ _ZH = {
                      "对付标签噪声；这里在较短的训练预算下实际测量，而不是想当然。",
     "l4.noise.claim": "把 30% 的训练标签随机替换后，训练 300 步，训练损失保持在 1.18 nats（给定真实标签时噪声标签的熵）"
                       "以上，验证准确率与干净标签训练相差不到 6 个百分点。标签平滑 0.2 对这个准确率的影响小于 3 个百分点。",
+    # 图表内的文字（playground.figures.WORDS）
+    "chart.word.train": "训练",
+    "chart.word.raw": "原始",
+    "chart.word.smoothed": "平滑",
+    "chart.word.validation": "验证",
+    "chart.word.val": "验证",
+    "chart.word.position": "位置",
+    "chart.word.eval_step": "评估步",
+    "chart.word.grey_not_in_loss": "灰色：不计入损失",
+    "chart.word.in_loss": "计入损失",
+    "chart.word.not_in_loss": "不计入损失",
+    "chart.word.entropy_floor": "熵下限",
+    "chart.word.nll_at_step": "第 {step} 步的 NLL",
+    "chart.word.nll_per_pixel": "逐像素 NLL",
 }
 
 STRINGS: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}

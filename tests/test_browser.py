@@ -73,7 +73,7 @@ def chart_points(page, index: int = 0) -> int:
 def test_start_watch_and_stop_in_a_real_browser(server, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(server + "/?steps=2000&eval_every=25", wait_until="domcontentloaded")
-    page.get_by_role("button", name="Start").click()
+    page.get_by_test_id("stSidebarUserContent").get_by_role("button", name="Start").click()
     page.wait_for_selector(".js-plotly-plot", timeout=60_000)
     page.wait_for_function("() => document.querySelector('.js-plotly-plot')?.data?.[0]?.x?.length > 5",
                            timeout=60_000)
@@ -94,7 +94,8 @@ def test_start_watch_and_stop_in_a_real_browser(server, browser):
     reloaded.get_by_text("Training: step").first.wait_for(timeout=30_000)
     reloaded.close()
 
-    page.get_by_role("button", name="Stop").click()
+    # the sidebar's Stop: under load Streamlit's own header shows a "Stop" (script) button too
+    page.get_by_test_id("stSidebarUserContent").get_by_role("button", name="Stop").click()
     page.get_by_text("Stopped").first.wait_for(timeout=30_000)
     page.screenshot(path=str(ROOT / "artifacts" / "train_page_stopped.png"), full_page=True)
     page.close()

@@ -245,3 +245,13 @@ def test_progress_line_reads_in_each_language(lang, expect):
     at = AppTest.from_function(_running_status, args=(lang,), default_timeout=30).run()
     assert not at.exception, at.exception
     assert at.get("progress")[0].proto.text == expect
+
+
+def test_chart_words_exist_in_both_languages_for_every_figure_word():
+    from playground.figures import WORDS
+    from playground.i18n import t
+    for lang in ("en", "zh"):
+        for name, english in WORDS.items():
+            text = t(f"chart.word.{name}", lang)
+            assert text and ("{step}" in text) == ("{step}" in english)
+    assert t("chart.word.train", "en") == WORDS["train"]  # English is the figures' own default

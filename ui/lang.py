@@ -38,3 +38,9 @@ def described(key: str, english: str, lang: str) -> str:
     """A registry text (`task.<name>`, `dataset.<name>`, `loss.<name>.desc`, ...) in `lang`; the
     registry's own English text where i18n has no key (a test keeps that from happening)."""
     return t(key, lang) if has(key) else english
+
+
+def chart_words(lang: str) -> dict:
+    """The words playground.figures draws inside charts, in `lang`."""
+    from playground.figures import WORDS
+    return {name: t(f"chart.word.{name}", lang) for name in WORDS}

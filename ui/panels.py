@@ -11,7 +11,7 @@ from playground import figures
 from playground.i18n import t
 from playground.losses import LOSSES
 from playground.tasks import TASKS
-from ui.lang import described
+from ui.lang import chart_words, described
 
 EXPLAINED = ("diverged", "failed", "interrupted")  # statuses with a sentence on what to do
 # the reference lines a task draws (playground.tasks), by the name it gives them
@@ -100,7 +100,7 @@ def reference_lines(refs: dict[str, float], lang: str) -> dict[str, float]:
 
 
 def curve(rows: list[dict], x_axis: str, y_title: str, lang: str, refs: dict | None = None):
-    return (figures.loss_curves(rows, [], x=x_axis, y_title=y_title, reference_lines=refs)
+    return (figures.loss_curves(rows, [], x=x_axis, y_title=y_title, reference_lines=refs, words=chart_words(lang))
             .update_layout(height=240).update_xaxes(title_text=t(f"chart.x_title.{x_axis}", lang)))
 
 
@@ -109,7 +109,7 @@ def loss_tab(snap: dict, key: str, lang: str) -> None:
     refs = reference_lines((snap.get("info") or {}).get("reference_lines") or {}, lang)
     unit = t("chart.loss_nats" if snap["config"]["loss"] in ("nll", "cross_entropy") else "chart.loss", lang)
     fig = figures.loss_curves(snap["history"], snap["evals"], smoothing=smoothing, log_y=log_y,
-                              reference_lines=refs, x=x_axis, y_title=unit)
+                              reference_lines=refs, x=x_axis, y_title=unit, words=chart_words(lang))
     fig.update_xaxes(title_text=t(f"chart.x_title.{x_axis}", lang))
     st.plotly_chart(fig, key=f"{key}_loss", config={"displaylogo": False})
     hist = snap["history"]
@@ -133,12 +133,13 @@ def nll_tab(snap: dict, key: str, lang: str) -> None:
     st.caption(t("train.nll.caption", lang))
     uniform = (info.get("reference_lines") or {}).get("uniform guess (ln V)")
     zmax = 1.5 * uniform if uniform else None  # fixed: a colour means the same nats at every eval
-    st.plotly_chart(figures.nll_heatmap(evals, floor=info.get("entropy_floor_per_timestep"), zmax=zmax),
-                    key=f"{key}_heat")
+    st.plotly_chart(figures.nll_heatmap(evals, floor=info.get("entropy_floor_per_timestep"), zmax=zmax,
+                                        words=chart_words(lang)), key=f"{key}_heat")
     last = evals[-1]
     if "image_nll" in last:
         st.caption(t("train.nll.pixels", lang))
-        st.plotly_chart(figures.pixel_nll_image(last["image_nll"], zmax=zmax), key=f"{key}_pix")
+        st.plotly_chart(figures.pixel_nll_image(last["image_nll"], zmax=zmax, words=chart_words(lang)),
+                        key=f"{key}_pix")
     if last.get("text_sample") and last.get("text_sample_nll"):
         st.caption(t("train.nll.text", lang, vmax=f"{NLL_COLOR_MAX:g}"))
         st.html(figures.text_nll_html(last["text_sample"], last["text_sample_nll"], vmax=NLL_COLOR_MAX))
