@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 import uuid
 
+# Imported here, before any training thread exists: scikit-learn imports pandas lazily inside a
+# run's thread, and plotly peeks at sys.modules["pandas"] while drawing, so a figure drawn
+# during that import finds a half-initialised module and the page raises.
+import pandas  # noqa: F401
 import streamlit as st
 
 from playground.export import delete_weights, prune_weights
