@@ -113,7 +113,8 @@ def loss_tab(snap: dict, key: str, lang: str) -> None:
     fig.update_xaxes(title_text=t(f"chart.x_title.{x_axis}", lang))
     st.plotly_chart(fig, key=f"{key}_loss", config={"displaylogo": False})
     hist = snap["history"]
-    if hist:
+    # off by default: two more charts a second cost the training thread CPU time on small boxes
+    if hist and st.toggle(t("chart.show_grad_lr", lang), key=f"{key}_gradlr"):
         c1, c2 = st.columns(2)
         grad = [{"step": r["step"], "loss": r["grad_norm"], "time": r["time"]} for r in hist]
         lr = [{"step": r["step"], "loss": r["lr"], "time": r["time"]} for r in hist]
