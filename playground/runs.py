@@ -37,6 +37,7 @@ class Limits:
     """What a host allows. The defaults are a laptop's (generous); hosted mode tightens them."""
     max_steps: int = 100_000
     max_batch_size: int = 1024
+    max_threads: int = 64            # torch CPU threads per run
     models: tuple[str, ...] = ("nano", "tiny", "small", "lstm", "conv_ae")
     max_concurrent: int = 2          # runs training at once, all sessions together
     max_per_owner: int = 4           # running + queued runs of one browser session
@@ -47,7 +48,7 @@ class Limits:
     @classmethod
     def hosted(cls) -> "Limits":
         """Sized for a 2-core box with thirty students: short runs, small models, a queue."""
-        return cls(max_steps=2000, max_batch_size=128, models=("nano", "tiny", "lstm", "conv_ae"),
+        return cls(max_steps=2000, max_batch_size=128, max_threads=1, models=("nano", "tiny", "lstm", "conv_ae"),
                    max_concurrent=2, max_per_owner=1, max_queue=40, ttl_s=120.0,
                    datasets=("digits", "text", "copy", "markov", "reverse", "tagging"))
 
@@ -58,6 +59,8 @@ class Limits:
     def check(self, cfg: RunConfig) -> None:
         if cfg.steps > self.max_steps:
             raise LimitError(f"steps: {cfg.steps} is over this host's limit of {self.max_steps}")
+        if cfg.threads > self.max_threads:
+            raise LimitError(f"threads: {cfg.threads} is over this host's limit of {self.max_threads}")
         if cfg.batch_size > self.max_batch_size:
             raise LimitError(f"batch_size: {cfg.batch_size} is over this host's limit of {self.max_batch_size}")
         if cfg.model not in self.models:
@@ -113,10 +116,16 @@ class RunManager:
                                  f"(this host allows {self.limits.max_per_owner}); stop one first")
             if len(self._queue) >= self.limits.max_queue:
                 raise LimitError(f"queue: {len(self._queue)} runs are waiting, the most this host allows; try again soon")
-            self._runs[run_id] = RunState(run_id, cfg, owner)
+            self._runs[run_id] = RunState(run_id, cfg, owner)  # counts for the caps from now on
+        try:
+            if self.store:  # the row exists before any thread can pick the run from the queue
+                self.store.create_run(run_id, dataclasses.asdict(cfg), name=name, owner=owner)
+        except Exception:
+            with self._lock:
+                del self._runs[run_id]
+            raise
+        with self._lock:
             self._queue.append(run_id)
-        if self.store:
-            self.store.create_run(run_id, dataclasses.asdict(cfg), name=name, owner=owner)
         self._schedule()
         return run_id
 
@@ -255,9 +264,10 @@ class RunManager:
                 run.status, run.started = "running", time.time()
                 thread = threading.Thread(target=self._work, args=(run,), name=f"run-{run_id}", daemon=True)
                 self._threads[run_id] = thread
+            thread.start()  # before any store write: a store error must not strand the slot
             if self.store:
-                self.store.set_status(run_id, "running")
-            thread.start()
+                with contextlib.suppress(Exception):  # the worker records the outcome again
+                    self.store.set_status(run_id, "running")
 
     def _work(self, run: RunState) -> None:
         try:

@@ -144,3 +144,20 @@ def test_snapshots_are_copies(make_manager):
     snap["summary"]["config"]["lr"] = 9.0
     snap["status"] = "failed"
     assert m.snapshot(run_id) == before
+
+
+def test_hosted_limits_refuse_more_than_one_thread_per_run(make_manager):
+    m = make_manager()
+    m.limits = Limits.hosted()
+    with pytest.raises(LimitError, match="^threads:"):
+        m.submit(cfg(threads=4))
+
+
+def test_a_store_failure_at_submit_leaves_no_stranded_run(tmp_path):
+    class BrokenStore:
+        def create_run(self, *a, **k):
+            raise OSError("disk full")
+    m = RunManager(store=BrokenStore())
+    with pytest.raises(OSError):
+        m.submit(cfg())
+    assert m.active() == [] and not m.any_active()
