@@ -1,29 +1,38 @@
 """The process-wide run manager: the only owner of training threads.
 
-Pages submit configs and read snapshots; they never touch a trainer. Each run trains in its own
-background thread (torch releases the GIL in its kernels; measured in the README), at most
-`limits.max_concurrent` at once, the rest wait in a queue served fairly between owners. All
-shared state sits behind one lock and is read as copies. The store, when given, is written
-as the run goes: metric rows about once a second, each eval as it lands, the status at the end.
+Pages submit configs and read snapshots; they never touch a trainer. Each run has its own
+background thread, at most `limits.max_concurrent` at once, the rest wait in a queue served
+fairly between owners. With workers="thread" the run trains in that thread (the CLI-like
+default, and the tests); with workers="process" the thread pumps a spawned child process that
+trains, which is what the web server uses: a tiny model's loop is mostly Python, so in a thread
+it fights the page's rendering for the GIL (measured in the README: 4x slower while a page
+watched). All shared state sits behind one lock and is read as copies. The store, when given,
+is written as the run goes: metric rows about once a second, each eval as it lands, the
+status at the end, always from the server process.
 """
 from __future__ import annotations
 
 import contextlib
 import copy
 import dataclasses
+import multiprocessing
 import os
+import queue
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
 
 import torch
 
 from .config import RunConfig, validate
 from .export import weights_path
 from .tasks import check_combination
-from .train import History
+from .train import History, thin_evals
 
+WORKERS = ("thread", "process")  # where a run trains: a thread of this process, or a child process
 MAX_FINISHED_IN_MEMORY = 50  # finished runs kept in memory; older ones are read from the store
 STORE_FLUSH_S = 1.0  # how often metric rows go to the store: a crash loses at most this much
 
@@ -95,8 +104,10 @@ TERMINAL = ("completed", "stopped", "diverged", "failed", "interrupted")
 
 
 class RunManager:
-    def __init__(self, store=None, limits: Limits | None = None):
-        self.store, self.limits = store, limits or Limits()
+    def __init__(self, store=None, limits: Limits | None = None, workers: str = "thread"):
+        if workers not in WORKERS:
+            raise ValueError(f"workers: {workers!r} is not one of {', '.join(WORKERS)}")
+        self.store, self.limits, self.workers = store, limits or Limits(), workers
         self._lock = threading.Lock()
         self._runs: dict[str, RunState] = {}
         self._queue: list[str] = []
@@ -278,73 +289,121 @@ class RunManager:
             self._schedule()
 
 
+def train_run(cfg: RunConfig, report: Callable[[str, object], None], stop_flag, weights_file: str | None) -> None:
+    """Build, train and summarise one run; every outcome goes out through report(kind, payload)
+    with kind in info, step, eval, end. The same function runs in a thread or in a process."""
+    from .experiment import build_experiment, run_info, summarize
+
+    try:
+        exp = build_experiment(cfg)
+    except Exception as e:  # bad data file, missing MNIST, ...: the run fails, the app lives
+        report("end", ("failed", one_line(e), None))
+        return
+    t = exp.trainer
+    t.stop_flag = stop_flag
+    report("info", run_info(exp))
+    t.add_callback("on_step", lambda t: report("step", _step_record(t)))
+    t.add_callback("on_eval", lambda t: report("eval", t.evals[-1]))
+    t.run()
+    summary = summarize(exp)
+    if weights_file:
+        save_weights(exp.model, Path(weights_file), summary)
+    report("end", (t.status, t.reason or None, summary))
+
+
+def _step_record(t) -> dict:
+    last = t.history.rows[-1] if t.history.rows else None
+    return {"step": t.step, "loss": t.loss, "grad_norm": t.grad_norm, "lr": t.lr, "step_dt": t.step_dt,
+            "row": last if last is not None and last["step"] == t.step else None}
+
+
+def save_weights(model, path: Path, summary: dict) -> None:
+    """The trained state dict, on the CPU; written to a temporary name first so a reader never
+    sees half a file. A disk problem is noted, never fatal (torch's zip writer reports a full
+    disk as a RuntimeError, not an OSError)."""
+    tmp = path.with_suffix(".pt.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, tmp)
+        os.replace(tmp, path)
+    except (OSError, RuntimeError) as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        summary["weights_error"] = f"the weights were not saved: {getattr(e, 'strerror', None) or e}"
+
+
+def _process_main(cfg: dict, messages, stop_flag, weights_file: str | None) -> None:
+    """Entry point of a training process: the same run, reported over a queue."""
+    train_run(RunConfig(**cfg), lambda kind, payload: messages.put((kind, payload)), stop_flag, weights_file)
+
+
 class _Worker:
-    """Builds the experiment inside the training thread (data loading can take a while and
-    can fail: both belong to the run, not to the page) and bridges trainer events to state."""
+    """Owns one run's training (in this thread, or in a child process it pumps) and turns its
+    reports into the shared run state and the store."""
 
     def __init__(self, manager: RunManager, run: RunState):
         self.m, self.run_state = manager, run
         self.pending: list[dict] = []
         self.last_flush = time.time()
+        self.ttl_hit = False
+        self.weights_file = str(weights_path(manager.store, run.id)) if manager.store else None
 
     def run(self) -> None:
         try:
-            self._run()
+            if self.m.workers == "process":
+                self._run_in_process()
+            else:
+                train_run(self.run_state.config, self.handle, self.run_state.stop_flag, self.weights_file)
         except Exception as e:  # a bug or a store failure must never leave a run 'running'
             self.finish("failed", one_line(e), None)
 
-    def _run(self) -> None:
-        from .experiment import build_experiment, run_info, summarize
+    def _run_in_process(self) -> None:
+        """A child process per run: training holds no lock the page needs (the GIL), so the
+        server stays responsive and the run keeps its speed while pages watch it."""
+        ctx = multiprocessing.get_context("spawn")  # fork is unsafe in a threaded server
+        messages, stop_flag = ctx.Queue(), ctx.Event()
+        proc = ctx.Process(target=_process_main, daemon=True, name=f"run-{self.run_state.id}",
+                           args=(dataclasses.asdict(self.run_state.config), messages, stop_flag, self.weights_file))
+        proc.start()
+        ended = False
+        while not ended:
+            if self.run_state.stop_flag.is_set():
+                stop_flag.set()
+            try:
+                kind, payload = messages.get(timeout=0.2)
+            except queue.Empty:
+                if not proc.is_alive() and messages.empty():
+                    self.finish("failed", f"the training process ended unexpectedly (exit code {proc.exitcode})", None)
+                    break
+                continue
+            self.handle(kind, payload)
+            ended = kind == "end"
+        proc.join(10)
 
-        run = self.run_state
-        try:
-            exp = build_experiment(run.config)
-        except Exception as e:  # bad data file, missing MNIST, ...: the run fails, the app lives
-            self.finish("failed", one_line(e), None)
-            return
-        t = exp.trainer
-        t.stop_flag = run.stop_flag
-        info = run_info(exp)
+    def handle(self, kind: str, payload) -> None:
+        if kind == "info":
+            with self.m._lock:
+                self.run_state.info = payload
+            if self.m.store:
+                self.m.store.set_info(self.run_state.id, payload)
+        elif kind == "step":
+            self.on_step(payload)
+        elif kind == "eval":
+            self.on_eval(payload)
+        elif kind == "end":
+            status, reason, summary = payload
+            if status == "stopped" and self.ttl_hit:
+                reason = f"stopped after {self.m.limits.ttl_s:g} s, this host's time limit per run"
+            if summary is not None:
+                summary["reason"] = reason
+            self.finish(status, reason, summary)
+
+    def on_step(self, rec: dict) -> None:
+        run, row = self.run_state, rec["row"]
         with self.m._lock:
-            run.info = info
-        if self.m.store:
-            self.m.store.set_info(run.id, info)
-        t.add_callback("on_step", self.on_step)
-        t.add_callback("on_eval", self.on_eval)
-        t.run()
-        reason = t.reason or None
-        if t.status == "stopped" and self.ttl_hit:
-            reason = f"stopped after {self.m.limits.ttl_s:g} s, this host's time limit per run"
-        summary = summarize(exp)
-        summary["reason"] = reason
-        if self.m.store:
-            self.save_weights(exp.model, summary)
-        self.finish(t.status, reason, summary)
-
-    def save_weights(self, model, summary: dict) -> None:
-        """The trained state dict, on the CPU, beside the store; written to a temporary name
-        first so a reader never sees half a file. A disk problem is noted, never fatal (torch's
-        zip writer reports a full disk as a RuntimeError, not an OSError)."""
-        path = weights_path(self.m.store, self.run_state.id)
-        tmp = path.with_suffix(".pt.tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, tmp)
-            os.replace(tmp, path)
-        except (OSError, RuntimeError) as e:
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
-            summary["weights_error"] = f"the weights were not saved: {getattr(e, 'strerror', None) or e}"
-
-    ttl_hit = False
-
-    def on_step(self, t) -> None:
-        run = self.run_state
-        row = t.history.rows[-1] if t.history.rows and t.history.rows[-1]["step"] == t.step else None
-        with self.m._lock:
-            run.step, run.loss, run.grad_norm, run.lr = t.step + 1, t.loss, t.grad_norm, t.lr
-            if t.step_dt > 0:  # an exponential average keeps steps/s steady for the progress bar
-                rate = 1.0 / t.step_dt
+            run.step, run.loss, run.grad_norm, run.lr = rec["step"] + 1, rec["loss"], rec["grad_norm"], rec["lr"]
+            if rec["step_dt"] > 0:  # an exponential average keeps steps/s steady for the progress bar
+                rate = 1.0 / rec["step_dt"]
                 run.steps_per_s = rate if not run.steps_per_s else 0.9 * run.steps_per_s + 0.1 * rate
             if row:
                 run.history.add(row["step"], row)
@@ -357,10 +416,9 @@ class _Worker:
         if time.time() - self.last_flush > STORE_FLUSH_S:
             self.flush()
 
-    def on_eval(self, t) -> None:
-        ev = t.evals[-1]
+    def on_eval(self, ev: dict) -> None:
         with self.m._lock:
-            self.run_state.evals = list(t.evals)
+            self.run_state.evals = thin_evals([*self.run_state.evals, ev])
         self.flush()
         if self.m.store:
             self.m.store.add_eval(self.run_state.id, ev)

@@ -70,6 +70,13 @@ class History:
             self.rows = [r for r in self.rows if r["step"] % self.stride == 0]
 
 
+def thin_evals(evals: list[dict]) -> list[dict]:
+    """Bounded memory for eval artifacts: past EVAL_CAP, thin the older half, keep the newest."""
+    if len(evals) <= EVAL_CAP:
+        return evals
+    return evals[: EVAL_CAP // 2 : 2] + evals[EVAL_CAP // 2 :]
+
+
 def make_optimizer(model: torch.nn.Module, cfg: RunConfig) -> torch.optim.Optimizer:
     """AdamW; no weight decay on biases, norms and embeddings' 1-d parameters (nanoGPT)."""
     decay = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]
@@ -161,8 +168,6 @@ class Trainer:
                                              enabled=self.device.type == "cuda"):
             result = {"step": self.step + 1, "time": time.time() - self.started, **self.evaluate(final)}
         self.model.train()
-        self.evals.append(result)
-        if len(self.evals) > EVAL_CAP:  # bounded memory: thin the older half, keep the newest
-            self.evals = self.evals[: EVAL_CAP // 2 : 2] + self.evals[EVAL_CAP // 2 :]
+        self.evals = thin_evals([*self.evals, result])
         self.trigger("on_eval")
         return result

@@ -1,5 +1,11 @@
+import os
 """Shared test setup: one torch thread, as the runs themselves use. Two threads are about ten
 times slower when the other core is busy, and the whole suite has a budget of ten minutes."""
 import torch
 
 torch.set_num_threads(1)
+
+# Pages make their run manager from PLAYGROUND_WORKERS (default: a process per run, as served).
+# The AppTests start many tiny runs, and spawning a process costs ~2 s each, so they train in
+# threads; tests/test_runs.py and the real-browser tests cover the process mode.
+os.environ.setdefault("PLAYGROUND_WORKERS", "thread")

@@ -33,7 +33,8 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     port = free_port()
-    env = {**os.environ, "PLAYGROUND_STORE": str(tmp_path_factory.mktemp("store") / "runs.sqlite3")}
+    env = {**os.environ, "PLAYGROUND_STORE": str(tmp_path_factory.mktemp("store") / "runs.sqlite3"),
+           "PLAYGROUND_WORKERS": "process"}  # as served: each run in its own process
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],

@@ -161,3 +161,27 @@ def test_a_store_failure_at_submit_leaves_no_stranded_run(tmp_path):
     with pytest.raises(OSError):
         m.submit(cfg())
     assert m.active() == [] and not m.any_active()
+
+
+def test_process_workers_train_stop_and_fail_like_threads(tmp_path):
+    from playground.store import Store
+    m = RunManager(store=Store(tmp_path / "runs.sqlite3"), workers="process")
+    try:
+        done = m.submit(cfg(steps=30))
+        bad = m.submit(RunConfig(dataset="text", model="nano", text_path=str(tmp_path / "missing.txt")))
+        assert m.wait(done, 120) == "completed" and m.wait(bad, 120) == "failed"
+        snap = m.snapshot(done)
+        assert snap["step"] == 30 and len(snap["evals"]) == 2 and snap["info"]["params"] > 0
+        assert [r["step"] for r in m.store.metrics(done)] == list(range(30))  # every row reached the store
+        assert "missing.txt" in m.snapshot(bad)["reason"]
+        long = m.submit(cfg(steps=100_000))
+        wait_until(lambda: m.snapshot(long)["step"] > 0, timeout=120)
+        m.stop(long)
+        assert m.wait(long, 30) == "stopped"
+    finally:
+        m.shutdown()
+
+
+def test_unknown_worker_kind_is_refused():
+    with pytest.raises(ValueError, match="^workers:"):
+        RunManager(workers="fibres")

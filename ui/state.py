@@ -26,7 +26,9 @@ def get_manager() -> RunManager:
     store = Store(default_store_path())
     store.mark_interrupted()
     enforce_retention(store)
-    return RunManager(store=store, limits=Limits.from_env())
+    # each run in its own process by default: it keeps its speed while pages watch it
+    workers = os.environ.get("PLAYGROUND_WORKERS", "process")
+    return RunManager(store=store, limits=Limits.from_env(), workers=workers)
 
 
 def owner_id() -> str:
