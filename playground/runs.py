@@ -275,10 +275,10 @@ class RunManager:
                 run.status, run.started = "running", time.time()
                 thread = threading.Thread(target=self._work, args=(run,), name=f"run-{run_id}", daemon=True)
                 self._threads[run_id] = thread
-            thread.start()  # before any store write: a store error must not strand the slot
-            if self.store:
-                with contextlib.suppress(Exception):  # the worker records the outcome again
+            if self.store:  # before the thread starts, so a fast failure is not overwritten
+                with contextlib.suppress(Exception):  # a store error must not strand the slot
                     self.store.set_status(run_id, "running")
+            thread.start()
 
     def _work(self, run: RunState) -> None:
         try:

@@ -185,3 +185,13 @@ def test_process_workers_train_stop_and_fail_like_threads(tmp_path):
 def test_unknown_worker_kind_is_refused():
     with pytest.raises(ValueError, match="^workers:"):
         RunManager(workers="fibres")
+
+
+def test_a_run_that_fails_at_once_is_failed_in_the_store_too(tmp_path):
+    from playground.store import Store
+    m = RunManager(store=Store(tmp_path / "runs.sqlite3"))
+    for _ in range(5):  # the failure races the scheduler's own 'running' write
+        run = m.submit(RunConfig(dataset="text", model="nano", text_path=str(tmp_path / "missing.txt")))
+        assert m.wait(run, 30) == "failed"
+        assert m.store.get_run(run)["status"] == "failed"
+    m.shutdown()
