@@ -10,14 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["pages/train.py", "pages/compare.py", "pages/explorer.py", "pages/lessons.py"]
 
 
-@pytest.fixture(autouse=True)
-def private_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("PLAYGROUND_STORE", str(tmp_path / "runs.sqlite3"))
-    from ui.state import get_manager
-    get_manager.clear()  # a fresh manager (and store) per test
-    yield
-    get_manager().shutdown()
-    get_manager.clear()
+pytestmark = pytest.mark.usefixtures("private_store")  # tests/conftest.py: a fresh manager and store
 
 
 def open_page(path, **query):
@@ -93,6 +86,8 @@ def test_link_fills_the_controls():
 
 def test_run_over_a_host_limit_is_refused_with_its_name(monkeypatch):
     monkeypatch.setenv("PLAYGROUND_HOSTED", "1")
+    from ui.state import get_manager
+    get_manager.clear()  # the manager reads the limits when it is made
     at = open_page("pages/train.py", steps="50000")
     at.button[[b.label for b in at.button].index("Start")].click().run()
     assert any("steps" in e.value and "limit" in e.value for e in at.error)

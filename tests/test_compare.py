@@ -15,14 +15,7 @@ RECONSTRUCTION = RunConfig(paradigm="autoencoding", task="reconstruction", loss=
                            steps=10, eval_every=5)
 
 
-@pytest.fixture(autouse=True)
-def private_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("PLAYGROUND_STORE", str(tmp_path / "runs.sqlite3"))
-    from ui.state import get_manager
-    get_manager.clear()  # a fresh manager (and store) per test
-    yield
-    get_manager().shutdown()
-    get_manager.clear()
+pytestmark = pytest.mark.usefixtures("private_store")  # tests/conftest.py: a fresh manager and store
 
 
 def train(*runs: tuple[RunConfig, str]) -> list[str]:

@@ -234,16 +234,6 @@ def test_run_options_list_each_run_once_live_first():
 
 # ---------------------------------------------------------------- the page
 
-@pytest.fixture
-def private_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("PLAYGROUND_STORE", str(tmp_path / "runs.sqlite3"))
-    from ui.state import get_manager
-    get_manager.clear()
-    yield get_manager()
-    get_manager().shutdown()
-    get_manager.clear()
-
-
 def open_page(lang=None):
     at = AppTest.from_file(PAGE, default_timeout=60)
     if lang is not None:

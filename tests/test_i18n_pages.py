@@ -29,14 +29,7 @@ TRAIN_PHRASES = ["Start", "Stop", "Paradigm", "Loss and task settings", "Trainin
                  "How to use it"]
 
 
-@pytest.fixture(autouse=True)
-def private_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("PLAYGROUND_STORE", str(tmp_path / "runs.sqlite3"))
-    from ui.state import get_manager
-    get_manager.clear()  # a fresh manager (and store) per test
-    yield
-    get_manager().shutdown()
-    get_manager.clear()
+pytestmark = pytest.mark.usefixtures("private_store")  # tests/conftest.py: a fresh manager and store
 
 
 def open_page(path: str, owner: str | None = None, **query) -> AppTest:

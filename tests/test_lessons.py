@@ -248,13 +248,8 @@ def test_every_claim_has_a_test():
 # ---------------------------------------------------------------- the page
 
 @pytest.fixture(autouse=True)
-def private_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("PLAYGROUND_STORE", str(tmp_path / "runs.sqlite3"))
-    from ui.state import get_manager
-    get_manager.clear()
-    yield
-    get_manager().shutdown()
-    get_manager.clear()
+def _page_store(private_store):
+    """Every test here gets a fresh manager and store (tests/conftest.py)."""
 
 
 def open_page(**query):
