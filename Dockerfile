@@ -66,7 +66,7 @@ WORKDIR /app
 COPY app.py requirements.txt pyproject.toml ./
 COPY .streamlit/ ./.streamlit/
 COPY playground/ ./playground/
-COPY pages/ ./pages/
+COPY views/ ./views/
 COPY ui/ ./ui/
 
 # PLAYGROUND_*: hosted-mode limits (playground/runs.py, Limits.hosted); the store and the MNIST

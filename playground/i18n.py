@@ -55,7 +55,7 @@ _EN = {
     "nav.explorer": "Loss Explorer",
     "nav.lessons": "Lessons",
 
-    # ---- Train page (pages/train.py), its controls (ui/controls.py) and run panels (ui/panels.py)
+    # ---- Train page (views/train.py), its controls (ui/controls.py) and run panels (ui/panels.py)
     "train.title": "Transformer Loss Playground",
     "train.caption": "See what the final loss function of a Transformer does: train, watch, compare.",
     "train.paradigm": "Paradigm",

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-PAGES = ["pages/train.py", "pages/compare.py", "pages/explorer.py", "pages/lessons.py"]
+PAGES = ["views/train.py", "views/compare.py", "views/explorer.py", "views/lessons.py"]
 
 
 pytestmark = pytest.mark.usefixtures("private_store")  # tests/conftest.py: a fresh manager and store
@@ -27,7 +27,7 @@ def test_every_page_renders_without_exception(path):
 
 
 def test_train_page_has_every_control():
-    at = open_page("pages/train.py")
+    at = open_page("views/train.py")
     assert at.radio(key="cfg_paradigm").value == "autoregressive"
     for field in ("task", "dataset", "model", "loss", "device"):
         assert at.selectbox(key=f"cfg_{field}") is not None
@@ -38,7 +38,7 @@ def test_train_page_has_every_control():
 
 
 def test_loss_list_offers_only_losses_that_fit_the_task():
-    at = open_page("pages/train.py")
+    at = open_page("views/train.py")
     at.radio(key="cfg_paradigm").set_value("autoencoding").run()
     at.selectbox(key="cfg_task").set_value("reconstruction").run()
     assert set(at.selectbox(key="cfg_loss").options_values if hasattr(at.selectbox(key="cfg_loss"), "options_values")
@@ -46,14 +46,14 @@ def test_loss_list_offers_only_losses_that_fit_the_task():
 
 
 def test_knobs_follow_the_loss():
-    at = open_page("pages/train.py")
+    at = open_page("views/train.py")
     at.selectbox(key="cfg_loss").set_value("focal").run()
     assert any(n.key == "cfg_focal_gamma" for n in at.number_input)
     assert not any(n.key == "cfg_label_smoothing" for n in at.number_input)
 
 
 def test_start_submits_a_run_to_the_manager():
-    at = open_page("pages/train.py")
+    at = open_page("views/train.py")
     at.number_input(key="cfg_steps").set_value(5)
     at.selectbox(key="cfg_model").set_value("nano")
     at.button[[b.label for b in at.button].index("Start")].click().run()
@@ -67,7 +67,7 @@ def test_start_submits_a_run_to_the_manager():
 
 
 def test_bad_link_values_give_messages_and_defaults():
-    at = open_page("pages/train.py", steps="-5", lr="abc", loss="nope", text_path="/etc/passwd")
+    at = open_page("views/train.py", steps="-5", lr="abc", loss="nope", text_path="/etc/passwd")
     assert not at.exception
     text = " ".join(w.value for w in at.warning)
     assert "steps" in text and "lr" in text and "text_path" in text
@@ -76,7 +76,7 @@ def test_bad_link_values_give_messages_and_defaults():
 
 
 def test_link_fills_the_controls():
-    at = open_page("pages/train.py", paradigm="autoencoding", task="denoising", dataset="digits",
+    at = open_page("views/train.py", paradigm="autoencoding", task="denoising", dataset="digits",
                    loss="huber", huber_delta="0.5", noise_std="0.4")
     assert not at.warning
     assert at.selectbox(key="cfg_task").value == "denoising"
@@ -88,19 +88,19 @@ def test_run_over_a_host_limit_is_refused_with_its_name(monkeypatch):
     monkeypatch.setenv("PLAYGROUND_HOSTED", "1")
     from ui.state import get_manager
     get_manager.clear()  # the manager reads the limits when it is made
-    at = open_page("pages/train.py", steps="50000")
+    at = open_page("views/train.py", steps="50000")
     at.button[[b.label for b in at.button].index("Start")].click().run()
     assert any("steps" in e.value and "limit" in e.value for e in at.error)
 
 
 def test_unknown_run_id_in_the_link_says_so():
-    at = open_page("pages/train.py", run="doesnotexist")
+    at = open_page("views/train.py", run="doesnotexist")
     assert not at.exception
     assert any("not found" in w.value for w in at.warning)
 
 
 def test_english_run_view_keeps_the_words_the_browser_tests_click():
-    at = open_page("pages/train.py")
+    at = open_page("views/train.py")
     at.number_input(key="cfg_steps").set_value(10)
     at.number_input(key="cfg_eval_every").set_value(5)
     at.selectbox(key="cfg_model").set_value("nano")

@@ -28,7 +28,7 @@ def train(*runs: tuple[RunConfig, str]) -> list[str]:
 
 
 def open_compare() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages/compare.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "views/compare.py"), default_timeout=60)
     at.session_state.owner = ME  # what ui.state.owner_id() hands this session
     return at.run()
 

@@ -19,7 +19,7 @@ from playground.i18n import STRINGS
 
 torch.set_num_threads(1)
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "explorer.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "views" / "explorer.py")
 RNG = np.random.default_rng(0)
 TOL = dict(rel=1e-4, abs=1e-5)  # the losses compute in fp32
 

@@ -20,7 +20,7 @@ from playground.models import MODEL_DESCRIPTIONS
 from playground.tasks import PARADIGMS, TASKS
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["pages/train.py", "pages/compare.py", "pages/explorer.py", "pages/lessons.py"]
+PAGES = ["views/train.py", "views/compare.py", "views/explorer.py", "views/lessons.py"]
 TEXT_FIELDS = {"label", "body", "options", "help", "placeholder", "text"}
 # ids, numbers and figures; AppTest has no class of its own for a Plotly chart: UnknownElement
 SKIPPED = {"Code", "Latex", "Html", "Dataframe", "UnknownElement"}
@@ -98,7 +98,7 @@ def assert_chinese(at: AppTest) -> None:
 # ---------------------------------------------------------------- the collector sees English
 
 def test_the_collector_finds_the_english_train_page_phrases():
-    texts = ui_texts(open_page("pages/train.py"))
+    texts = ui_texts(open_page("views/train.py"))
     assert phrases_on(texts, TRAIN_PHRASES) == TRAIN_PHRASES
     assert {"Start", "Stop", "Share and save", "Loss and task settings"} <= set(english_leaks(texts))
 
@@ -121,7 +121,7 @@ def test_every_page_renders_in_chinese_without_english_ui_text(path):
     {"loss": "focal"},
 ])
 def test_train_page_controls_are_chinese_for_every_kind_of_choice(query):
-    assert_chinese(open_page("pages/train.py", lang="zh", **query))
+    assert_chinese(open_page("views/train.py", lang="zh", **query))
 
 
 @pytest.mark.parametrize("cfg", [
@@ -131,7 +131,7 @@ def test_train_page_controls_are_chinese_for_every_kind_of_choice(query):
 ], ids=["next_token", "denoising", "classification"])
 def test_train_page_run_view_is_chinese(cfg):
     (run_id,) = train_runs((cfg, "me"))
-    at = open_page("pages/train.py", owner="me", lang="zh", run=run_id)
+    at = open_page("views/train.py", owner="me", lang="zh", run=run_id)
     assert_chinese(at)
     assert any(t("train.status.completed", "zh") in s.value for s in at.success)
     assert at.tabs[0].label == t("train.tab.loss", "zh")
@@ -141,7 +141,7 @@ def test_compare_page_with_runs_is_chinese():
     train_runs((RunConfig(model="nano", steps=10, eval_every=5), "me"),
                (RunConfig(paradigm="autoencoding", task="reconstruction", loss="mse", model="nano", steps=10,
                           eval_every=5), "someone-else"))
-    at = open_page("pages/compare.py", owner="me", lang="zh")
+    at = open_page("views/compare.py", owner="me", lang="zh")
     assert_chinese(at)
     assert at.subheader[0].value == t("compare.curves", "zh")
 
@@ -202,7 +202,7 @@ def test_every_registry_name_has_its_text_in_both_languages():
 # ---------------------------------------------------------------- the classroom view
 
 def test_teacher_link_hides_the_training_settings_and_the_share_box():
-    at = open_page("pages/train.py", teacher="1", lesson="2", paradigm="autoencoding", task="reconstruction",
+    at = open_page("views/train.py", teacher="1", lesson="2", paradigm="autoencoding", task="reconstruction",
                    loss="l1", model="nano", steps="7", eval_every="7")
     assert not at.exception, at.exception
     expanders = [e.label for e in at.expander]
@@ -222,7 +222,7 @@ def test_teacher_link_hides_the_training_settings_and_the_share_box():
 
 
 def test_without_teacher_the_training_settings_and_share_box_are_there():
-    labels = [e.label for e in open_page("pages/train.py").expander]
+    labels = [e.label for e in open_page("views/train.py").expander]
     assert labels == ["Loss and task settings", "Training", "Share and save"]
 
 

@@ -27,7 +27,7 @@ from playground.tasks import check_combination
 
 torch.set_num_threads(1)
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "lessons.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "views" / "lessons.py")
 
 
 def step(key: str):
