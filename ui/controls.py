@@ -121,9 +121,10 @@ def choose_names(lang: str) -> dict:
     task = st.selectbox(t("train.task", lang), tasks, key=key("task"),
                         help=described(f"task.{chosen}", TASKS[chosen].description, lang))
     spec = TASKS[task]
-    first = spec.datasets[0]
+    chosen = st.session_state.get(key("dataset"))
+    shown = chosen if chosen in spec.datasets else spec.datasets[0]  # the help describes the choice
     dataset = _select("dataset", t("train.dataset", lang), list(spec.datasets),
-                      help=described(f"dataset.{first}", DATASETS[first].description, lang))
+                      help=described(f"dataset.{shown}", DATASETS[shown].description, lang))
     model = _select("model", t("train.model", lang), list(spec.models),
                     fmt=lambda m: f"{m}: {described(f'model.{m}', MODEL_DESCRIPTIONS[m], lang)}")
     loss = _select("loss", t("train.loss", lang), spec.losses,
