@@ -94,7 +94,7 @@ class JsonlWriter:
         self.f = path.open("w")
 
     def step(self, t):
-        row = t.history.rows[-1] if t.history.rows and t.history.rows[-1]["step"] == t.step else None
+        row = t.history.row_at(t.step)
         if row:
             self.f.write(json.dumps({"event": "step", **row}) + "\n")
 

@@ -312,9 +312,8 @@ def train_run(cfg: RunConfig, report: Callable[[str, object], None], stop_flag, 
 
 
 def _step_record(t) -> dict:
-    last = t.history.rows[-1] if t.history.rows else None
     return {"step": t.step, "loss": t.loss, "grad_norm": t.grad_norm, "lr": t.lr, "step_dt": t.step_dt,
-            "row": last if last is not None and last["step"] == t.step else None}
+            "row": t.history.row_at(t.step)}
 
 
 def save_weights(model, path: Path, summary: dict) -> None:

@@ -61,6 +61,10 @@ class History:
     def __init__(self, cap: int = 2000):
         self.cap, self.stride, self.rows = cap, 1, []
 
+    def row_at(self, step: int) -> dict | None:
+        """The row of `step` if it was kept (past the cap most steps are not)."""
+        return self.rows[-1] if self.rows and self.rows[-1]["step"] == step else None
+
     def add(self, step: int, row: dict) -> None:
         if step % self.stride:
             return
